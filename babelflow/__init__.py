@@ -1,0 +1,3 @@
+"""babelflow: batch document translation with open models."""
+
+__version__ = "0.1.0"

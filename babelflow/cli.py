@@ -1,0 +1,126 @@
+"""`babelflow` command line. Heavy imports happen inside the commands, so `--help` is instant."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from babelflow.config import DEFAULT_MODEL, ConfigError
+from babelflow.languages import MBART50, UnsupportedLanguage, iso, to_mbart
+
+USAGE_ERROR = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="babelflow", description="Batch document translation with open models.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    tr = sub.add_parser("translate", help="translate documents and corpora")
+    tr.add_argument("sources", nargs="*", metavar="SOURCE", help="files, directories (recursive) or globs")
+    tr.add_argument("--to", help="target languages, comma separated: fr,de or fr_XX,de_DE")
+    tr.add_argument("--out", help="destination folder")
+    tr.add_argument("--from", dest="src_lang", help="source language, or 'auto' (default) to detect per document")
+    tr.add_argument("--engine", choices=["mbart", "pseudo", "identity"], help="default: mbart")
+    tr.add_argument("--model", help=f"hub id or local directory (default: {DEFAULT_MODEL})")
+    tr.add_argument("--config", help="YAML run config; command-line options override it")
+    tr.add_argument("--workers", type=int, help="worker processes, each loading the model once (default: 1)")
+    tr.add_argument("--text-column", help="text column of Parquet/JSONL/CSV corpora (default: text)")
+    tr.add_argument("--beams", type=int, help="beam size (default: 1, greedy)")
+    tr.add_argument("--max-batch-tokens", type=int, help="padded tokens per model batch (default: 8192)")
+    tr.add_argument("--device", help="auto (default), cpu, cuda, cuda:1, ...")
+
+    seg = sub.add_parser("segment", help="split JSON lines {\"text\": ...} from stdin into sentences")
+    seg.add_argument("--lang", required=True, help="language of the text")
+
+    sub.add_parser("languages", help="list the supported languages")
+    return parser
+
+
+def _config(args: argparse.Namespace):
+    from pydantic import ValidationError
+
+    from babelflow.config import RunConfig, load_config_file
+
+    settings = load_config_file(args.config) if args.config else {}
+    given = {
+        "sources": args.sources or None, "to": args.to, "out": args.out, "from": args.src_lang,
+        "engine": args.engine, "model": args.model, "workers": args.workers, "text_column": args.text_column,
+        "beams": args.beams, "max_batch_tokens": args.max_batch_tokens, "device": args.device,
+    }
+    settings.update({k: v for k, v in given.items() if v is not None})
+    try:
+        return RunConfig.model_validate(settings)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "config"
+            problems.append(f"{where}: {err['msg'].removeprefix('Value error, ')}")
+        raise ConfigError("; ".join(problems)) from None
+
+
+def _prefect_defaults() -> None:
+    """Run offline with an ephemeral server unless the user configured Prefect otherwise."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+
+
+def cmd_translate(args: argparse.Namespace) -> int:
+    config = _config(args)
+    _prefect_defaults()
+    from connectors.sources import SourceError
+    from flows.translate_documents import run
+    from tasks.engines import ModelNotFound
+
+    try:
+        summary = run(config)
+    except (SourceError, ModelNotFound) as exc:
+        print(f"babelflow: error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    for source, tgt, message in summary.errors:
+        print(f"FAILED {source} -> {iso(tgt)}: {message}", file=sys.stderr)
+    print(
+        f"{summary.documents} documents x {summary.targets} languages: {summary.ok} ok, {summary.error} failed"
+        f" ({summary.segments} segments, {summary.unique_translated} unique translations,"
+        f" {summary.seconds:.1f} s); manifest: {summary.manifest}"
+    )
+    return summary.exit_code
+
+
+def cmd_segment(args: argparse.Namespace) -> int:
+    from tasks.segment import split_sentences
+
+    lang = to_mbart(args.lang)
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            text = json.loads(line)["text"]
+        except (json.JSONDecodeError, KeyError, TypeError):
+            print(f"babelflow: error: line {number}: expected a JSON object with a \"text\" string", file=sys.stderr)
+            return USAGE_ERROR
+        sentences = [text[a:b] for a, b in split_sentences(text, lang)]
+        print(json.dumps({"sentences": sentences}, ensure_ascii=False), flush=True)
+    return 0
+
+
+def cmd_languages(args: argparse.Namespace) -> int:
+    for code, name in sorted(MBART50.items(), key=lambda kv: kv[1]):
+        print(f"{iso(code):<4}{code:<8}{name}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command = {"translate": cmd_translate, "segment": cmd_segment, "languages": cmd_languages}[args.command]
+    try:
+        return command(args)
+    except (ConfigError, UnsupportedLanguage) as exc:
+        print(f"babelflow: error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Run configuration: one validated object, from a YAML file, the command line, or both."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from babelflow.languages import parse_targets, to_mbart
+
+DEFAULT_MODEL = "facebook/mbart-large-50-many-to-many-mmt"
+
+
+class ConfigError(ValueError):
+    pass
+
+
+class RunConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+    sources: list[str] = Field(min_length=1)
+    to: list[str] = Field(min_length=1)
+    out: str
+    src_lang: str = Field("auto", alias="from")
+    engine: Literal["mbart", "pseudo", "identity"] = "mbart"
+    model: str = DEFAULT_MODEL
+    workers: int = Field(1, ge=1)
+    text_column: str = "text"
+    beams: int = Field(1, ge=1)
+    max_batch_tokens: int = Field(8192, ge=64)
+    shard_tokens: int = Field(65536, ge=64)
+    device: str = "auto"
+
+    @field_validator("to", mode="before")
+    @classmethod
+    def _targets(cls, value: str | list[str]) -> list[str]:
+        return parse_targets(value)
+
+    @field_validator("src_lang")
+    @classmethod
+    def _source(cls, value: str) -> str:
+        return "auto" if value.strip().lower() == "auto" else to_mbart(value)
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _sources(cls, value: str | list[str]) -> list[str]:
+        return [value] if isinstance(value, str) else value
+
+
+def load_config_file(path: str) -> dict:
+    """The YAML file as a dict; relative source and output paths are taken from the file's folder."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read config {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"config {path}: expected a mapping of settings")
+    base = Path(path).resolve().parent
+
+    def rebase(p: str) -> str:
+        return p if "://" in p or Path(p).is_absolute() else str(base / p)
+
+    if isinstance(data.get("sources"), str):
+        data["sources"] = [data["sources"]]
+    if "sources" in data:
+        data["sources"] = [rebase(s) for s in data["sources"]]
+    if "out" in data:
+        data["out"] = rebase(data["out"])
+    return data

@@ -1,0 +1,1 @@
+"""Moving bytes: listing and reading sources, writing outputs. Nothing about translation."""

@@ -1,0 +1,1 @@
+"""Pipeline stages: plain functions, each usable without Prefect."""

@@ -1,0 +1,34 @@
+"""The engine contract: plain sentences in, translations out, in the same order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+from babelflow.documents import Translation
+
+
+class ModelNotFound(RuntimeError):
+    """The model can neither be found locally nor downloaded."""
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """Everything that decides an engine's output; hashable, picklable, sent to workers."""
+
+    name: str = "mbart"
+    model: str = "facebook/mbart-large-50-many-to-many-mmt"
+    beams: int = 1
+    max_batch_tokens: int = 8192
+    device: str = "auto"
+
+    @property
+    def model_label(self) -> str:
+        """What the segments table records as `model`."""
+        return self.model if self.name == "mbart" else ""
+
+
+class Engine(Protocol):
+    def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[Translation]:
+        """Translate `texts` from mBART code `src` to `tgt`; one result per input, same order."""
+        ...

@@ -1,0 +1,149 @@
+"""mBART-50 through Hugging Face transformers: length-sorted batches under a token budget."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Sequence
+
+from babelflow.documents import Translation
+from babelflow.languages import UNSPACED, iso
+from tasks.engines.base import EngineSpec, ModelNotFound
+
+log = logging.getLogger(__name__)
+
+_WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json")
+
+
+def resolve_model(model: str) -> str:
+    """A local directory holding the model, downloading it once if allowed; fails fast otherwise."""
+    path = Path(model).expanduser()
+    if path.is_dir():
+        if not any((path / f).exists() for f in _WEIGHT_FILES):
+            raise ModelNotFound(f"model directory {model} holds no weights (expected one of {', '.join(_WEIGHT_FILES)})")
+        return str(path)
+    if model.startswith((".", "/", "~")) or model.count("/") > 1:
+        raise ModelNotFound(f"model directory {model} does not exist")
+    from huggingface_hub import snapshot_download
+
+    hint = (
+        f"model {model!r} is not in the local Hugging Face cache and could not be downloaded"
+        f" ({{reason}}). On a machine with internet run `hf download {model} --local-dir DIR`,"
+        " copy DIR here and pass `--model DIR`, or set HF_HOME to a cache that holds it."
+    )
+    try:
+        return snapshot_download(model, local_files_only=True)
+    except Exception:
+        pass
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}:
+        raise ModelNotFound(hint.format(reason="HF_HUB_OFFLINE is set"))
+    os.environ.setdefault("HF_HUB_ETAG_TIMEOUT", "10")
+    os.environ.setdefault("HF_HUB_DOWNLOAD_TIMEOUT", "30")
+    try:
+        from huggingface_hub import HfApi
+
+        files = HfApi().list_repo_files(model)
+        weights = "*.safetensors*" if any(f.endswith(".safetensors") for f in files) else "*.bin*"
+        return snapshot_download(model, allow_patterns=["*.json", "*.model", "*.txt", weights])
+    except Exception as exc:
+        raise ModelNotFound(hint.format(reason=f"{type(exc).__name__}: {exc}".splitlines()[0][:300])) from exc
+
+
+class MBartEngine:
+    def __init__(self, spec: EngineSpec) -> None:
+        import torch
+        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        self.spec = spec
+        path = resolve_model(spec.model)
+        device = spec.device
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.device = torch.device(device)
+        dtype = torch.bfloat16 if self.device.type == "cuda" else torch.float32
+        self.tokenizer = AutoTokenizer.from_pretrained(path)
+        self.model = AutoModelForSeq2SeqLM.from_pretrained(path, dtype=dtype, attn_implementation="sdpa")
+        self.model.to(self.device).eval()
+        limits = [self.model.config.max_position_embeddings, self.tokenizer.model_max_length]
+        self.max_input = min(x for x in limits if x) - 2  # room for the language code and </s>
+
+    def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[Translation]:
+        pieces: list[str] = []
+        owner: list[int] = []
+        for i, text in enumerate(texts):
+            for piece in self.pieces(text, src):
+                pieces.append(piece)
+                owner.append(i)
+        outputs = self._translate_pieces(pieces, src, tgt)
+        joined: list[list[str]] = [[] for _ in texts]
+        for i, out in zip(owner, outputs):
+            joined[i].append(out)
+        sep = "" if iso(tgt) in UNSPACED else " "
+        return [Translation(sep.join(p for p in parts if p)) for parts in joined]
+
+    def pieces(self, text: str, src: str) -> list[str]:
+        """Split a text the model cannot take in one piece at word boundaries; never truncate."""
+        self.tokenizer.src_lang = src
+        pieces: list[str] = []
+        rest = text
+        while rest:
+            enc = self.tokenizer(rest, add_special_tokens=False, return_offsets_mapping=True)
+            offsets = enc["offset_mapping"]
+            if len(offsets) <= self.max_input:
+                pieces.append(rest)
+                break
+            hard = offsets[self.max_input - 1][1]
+            soft = max(rest.rfind(c, 0, hard + 1) for c in " \t\n\u3000")
+            cut = soft if soft > 0 else hard
+            pieces.append(rest[:cut].rstrip())
+            rest = rest[cut:].lstrip()
+        return [p for p in pieces if p] or [text]
+
+    def _translate_pieces(self, texts: list[str], src: str, tgt: str) -> list[str]:
+        import torch
+
+        if not texts:
+            return []
+        tok = self.tokenizer
+        tok.src_lang = src
+        ids = tok(texts)["input_ids"]
+        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
+        forced_bos = tok.convert_tokens_to_ids(tgt)
+        results: list[str] = [""] * len(texts)
+        for batch in self._batches(order, ids):
+            limits = [self._max_new_tokens(len(ids[i])) for i in batch]
+            enc = tok.pad({"input_ids": [ids[i] for i in batch]}, return_tensors="pt")
+            enc = {k: v.to(self.device, non_blocking=True) for k, v in enc.items()}
+            with torch.inference_mode():
+                out = self.model.generate(
+                    **enc,
+                    forced_bos_token_id=forced_bos,
+                    num_beams=self.spec.beams,
+                    do_sample=False,
+                    max_new_tokens=max(limits),
+                )
+            # Each output gets its own length limit, so its text does not depend on its batch mates:
+            # alone, it would have been the start token, limit - 1 tokens and a forced </s>.
+            rows = [row[:limit] for row, limit in zip(out.tolist(), limits)]
+            for i, text in zip(batch, tok.batch_decode(rows, skip_special_tokens=True)):
+                results[i] = text.strip()
+        return results
+
+    def _max_new_tokens(self, n_source: int) -> int:
+        return min(int(n_source * 1.5) + 10, self.max_input + 2)
+
+    def _batches(self, order: list[int], ids: list[list[int]]) -> list[list[int]]:
+        """Cut length-sorted items so that batch size x longest item stays under the token budget."""
+        batches: list[list[int]] = []
+        current: list[int] = []
+        for i in order:
+            if current and (len(current) + 1) * len(ids[i]) > self.spec.max_batch_tokens:
+                batches.append(current)
+                current = []
+            current.append(i)
+        if current:
+            batches.append(current)
+        return batches

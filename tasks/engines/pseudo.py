@@ -1,0 +1,23 @@
+"""Pseudo-localisation: readable, visibly 'translated', same length, for dry runs and layout tests."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from babelflow.documents import Translation
+
+# Each ASCII letter maps to one precomposed look-alike code point, so str length is kept.
+_LOWER = "áƀçďéƒĝĥíĵķĺɱñóƥʠŕšťúṽŵẋýž"
+_UPPER = "ÁƁÇĎÉƑĜĤÍĴĶĹṀÑÓƤǪŔŠŤÚṼŴẊÝŽ"
+TABLE = str.maketrans(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", _LOWER + _UPPER
+)
+
+
+def pseudo(text: str) -> str:
+    return text.translate(TABLE)
+
+
+class PseudoEngine:
+    def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[Translation]:
+        return [Translation(pseudo(t)) for t in texts]

@@ -1,0 +1,34 @@
+"""One module per file type: `parse(data, options) -> Parsed`, `render(doc, translations, tgt) -> bytes`."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from types import ModuleType
+from typing import Any
+
+from babelflow.documents import Block
+
+EXTENSIONS = {".txt": "txt", ".parquet": "parquet", ".jsonl": "jsonl", ".csv": "csv"}
+# Formats whose blocks are independent records, so each gets its own source language under --from auto.
+PER_BLOCK_LANGUAGE = {"parquet", "jsonl", "csv"}
+
+
+@dataclass(frozen=True)
+class FormatOptions:
+    text_column: str = "text"
+
+
+@dataclass
+class Parsed:
+    blocks: list[Block]
+    skeleton: Any = None
+
+
+def format_of(path: str) -> str | None:
+    return EXTENSIONS.get(PurePosixPath(path).suffix.lower())
+
+
+def module(fmt: str) -> ModuleType:
+    return importlib.import_module(f"tasks.formats.{fmt}")

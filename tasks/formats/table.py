@@ -1,0 +1,22 @@
+"""What the corpus formats share: one block per row, the text column's cells."""
+
+from __future__ import annotations
+
+from babelflow.documents import Block, DocumentError
+
+
+def cell_blocks(values: list[object], column: str) -> list[Block]:
+    """Strings are translated; nulls stay null; anything else is an error, not a silent skip."""
+    blocks = []
+    for row, value in enumerate(values):
+        if value is None:
+            blocks.append(Block("", translatable=False))
+        elif isinstance(value, str):
+            blocks.append(Block(value))
+        else:
+            raise DocumentError(f"row {row}: column {column!r} holds {type(value).__name__}, not text")
+    return blocks
+
+
+def output_column(column: str, tgt: str) -> str:
+    return f"{column}_{tgt.split('_')[0]}"

@@ -1,0 +1,24 @@
+"""Plain text: paragraphs separated by blank lines are blocks; everything between them is kept."""
+
+from __future__ import annotations
+
+import re
+
+from babelflow.documents import Block, Document
+from tasks.formats import FormatOptions, Parsed
+from tasks.formats.encoding import decode_text, encode_text
+from tasks.segment import join_segments
+
+_PARAGRAPH = re.compile(r"\S(?:.*\S)?(?:\r?\n[ \t]*\S(?:.*\S)?)*")
+
+
+def parse(data: bytes, options: FormatOptions) -> Parsed:
+    text, bom = decode_text(data)
+    spans = [m.span() for m in _PARAGRAPH.finditer(text)]
+    return Parsed([Block(text[a:b]) for a, b in spans], (text, spans, bom))
+
+
+def render(doc: Document, translations: list[str | None], tgt: str) -> bytes:
+    text, spans, bom = doc.skeleton
+    blocks = [t if t is not None else b.text for t, b in zip(translations, doc.blocks)]
+    return encode_text(join_segments(text, spans, blocks), bom)

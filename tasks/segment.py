@@ -1,0 +1,123 @@
+"""Sentence segmentation by character offsets, so that joining segments with the
+whitespace between them gives back the block byte for byte."""
+
+from __future__ import annotations
+
+import re
+
+from babelflow.documents import Document, Segment
+from babelflow.languages import iso
+
+Span = tuple[int, int]
+
+# A line break starts a new unit (list item, heading, verse) unless the next line reads as the
+# continuation of a hard-wrapped sentence: it starts with a lowercase letter, digit or opening
+# punctuation that cannot start a sentence.
+_LINE_BREAK = re.compile(r"[ \t]*\r?\n[ \t]*(?=\S)")
+_CONTINUATION = re.compile(r"[a-zà-ÿ\u0100-\u024f\u0430-\u045f,;:)\]}]")
+
+# Splits sentencex makes that are not sentence ends: the next piece starts in lowercase
+# (`U.S. is`, `e.g. this`), or a number or title abbreviation precedes a name or a date.
+_LOWER_START = re.compile(r"^[\"'«“‘(\[]*[a-zà-ÿ\u0100-\u024f\u0430-\u045f]")
+_ORDINAL_DATE = re.compile(r"(?:^|\s)\d{1,2}\.$")
+_MONTHS = {
+    "de": r"Jan|Feb|März|Mär|Apr|Mai|Jun|Jul|Aug|Sep|Okt|Nov|Dez",
+    "da": r"jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec",
+    "fi": r"tammi|helmi|maalis|huhti|touko|kesä|heinä|elo|syys|loka|marras|joulu",
+    "cs": r"led|úno|bře|dub|kvě|čer|srp|zář|říj|lis|pro",
+    "pl": r"sty|lut|mar|kwi|maj|cze|lip|sie|wrz|paź|lis|gru",
+}
+_TITLES = {
+    "fr": {"M.", "MM.", "Mme.", "Mlle.", "Dr.", "Pr.", "St.", "Ste.", "Me.", "cf.", "p.", "av.", "J.-C."},
+    "en": {"Mr.", "Mrs.", "Ms.", "Dr.", "Prof.", "St.", "Jr.", "Sr.", "vs.", "No.", "Fig.", "Vol."},
+    "de": {"Hr.", "Fr.", "Dr.", "Prof.", "St.", "Nr.", "Abs.", "Art.", "bzw.", "vgl."},
+    "es": {"Sr.", "Sra.", "Srta.", "Dr.", "Dra.", "Ud.", "Uds.", "pág."},
+    "it": {"Sig.", "Sig.ra", "Dott.", "Prof.", "pag."},
+    "pt": {"Sr.", "Sra.", "Dr.", "Dra.", "pág."},
+    "nl": {"dhr.", "mevr.", "Dr.", "blz.", "nr."},
+}
+
+
+def split_sentences(text: str, lang: str) -> list[Span]:
+    """Sentence spans over `text`; every span is stripped, so whitespace stays with the block."""
+    code = iso(lang) if lang else "en"
+    spans: list[Span] = []
+    for start, end in _units(text):
+        spans.extend(_sentences(text, start, end, code))
+    return spans
+
+
+def join_segments(text: str, spans: list[Span], replacements: list[str]) -> str:
+    """Put `replacements` in place of `spans`, keeping every character between them."""
+    out: list[str] = []
+    pos = 0
+    for (start, end), new in zip(spans, replacements, strict=True):
+        out.append(text[pos:start])
+        out.append(new)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _units(text: str) -> list[Span]:
+    units: list[Span] = []
+    start = 0
+    for m in _LINE_BREAK.finditer(text):
+        if _CONTINUATION.match(text, m.end()):
+            continue
+        units.append((start, m.start()))
+        start = m.end()
+    units.append((start, len(text)))
+    return units
+
+
+def _sentences(text: str, start: int, end: int, code: str) -> list[Span]:
+    import sentencex
+
+    chunk = text[start:end]
+    if not chunk.strip():
+        return []
+    pieces = list(sentencex.segment(code, chunk))
+    if "".join(pieces) != chunk:  # never trust a segmenter to keep every character
+        pieces = [chunk]
+    spans: list[Span] = []
+    pos = start
+    for piece in pieces:
+        stripped = piece.strip()
+        if stripped:
+            s = pos + (len(piece) - len(piece.lstrip()))
+            spans.append((s, s + len(stripped)))
+        pos += len(piece)
+    return _merge_false_breaks(text, spans, code)
+
+
+def _merge_false_breaks(text: str, spans: list[Span], code: str) -> list[Span]:
+    titles = _TITLES.get(code, set())
+    months = re.compile(rf"^(?:{_MONTHS[code]})", re.IGNORECASE) if code in _MONTHS else None
+    merged: list[Span] = []
+    for span in spans:
+        if merged:
+            prev = text[merged[-1][0] : merged[-1][1]]
+            nxt = text[span[0] : span[1]]
+            last_word = prev.rsplit(None, 1)[-1]
+            if (
+                _LOWER_START.match(nxt)
+                or last_word in titles
+                or (months and _ORDINAL_DATE.search(prev) and months.match(nxt))
+            ):
+                merged[-1] = (merged[-1][0], span[1])
+                continue
+        merged.append(span)
+    return merged
+
+
+def segment_document(doc: Document) -> list[Segment]:
+    """Every sentence of every translatable block, in reading order."""
+    segments = []
+    for index, block in enumerate(doc.blocks):
+        if not block.translatable:
+            continue
+        lang = block.lang or doc.src_lang or "en_XX"
+        for start, end in split_sentences(block.text, lang):
+            segments.append(Segment(index, start, end, block.text[start:end], lang))
+    return segments

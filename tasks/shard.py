@@ -1,0 +1,39 @@
+"""Unique (source, target, text) rows, sorted by length and cut into shards by a token budget."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Iterable
+
+from babelflow.documents import Segment, Shard
+
+Key = tuple[str, str, str]  # (src, tgt, text)
+
+
+def approx_tokens(text: str) -> int:
+    """Cheap stand-in for the tokenizer, good enough to balance shards (the engine batches exactly)."""
+    return len(text.encode("utf-8")) // 4 + 1
+
+
+def make_shards(segments: Iterable[Segment], targets: list[str], shard_tokens: int) -> list[Shard]:
+    """Each text is sent once per target, whatever the number of documents it appears in.
+
+    Segments already in the target language are not sent: their translation is their text.
+    """
+    pairs: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for seg in segments:
+        for tgt in targets:
+            if seg.src_lang != tgt:
+                pairs[(seg.src_lang, tgt)].add(seg.text)
+    shards: list[Shard] = []
+    for (src, tgt), texts in sorted(pairs.items()):
+        current = Shard(len(shards), src, tgt)
+        for text in sorted(texts, key=lambda t: (approx_tokens(t), t)):
+            n = approx_tokens(text)
+            if current.texts and current.n_tokens + n > shard_tokens:
+                shards.append(current)
+                current = Shard(len(shards), src, tgt)
+            current.texts.append(text)
+            current.n_tokens += n
+        shards.append(current)
+    return shards

@@ -1,0 +1,86 @@
+"""Outputs: documents in their own format, the segments dataset, the manifest."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+from babelflow.documents import Document
+from connectors.sinks import join, write_bytes
+from tasks.formats import module
+
+SEGMENT_COLUMNS = {
+    "doc_id": "string", "source": "string", "block_index": "int32", "segment_index": "int32",
+    "src_lang": "string", "tgt_lang": "string", "source_text": "string", "translated_text": "string",
+    "empty": "bool", "engine": "string", "model": "string",
+}
+MANIFEST_COLUMNS = {
+    "source": "string", "doc_id": "string", "src_lang": "string", "tgt_lang": "string", "status": "string",
+    "error": "string", "output": "string", "n_segments": "int64", "n_chars": "int64", "n_empty": "int64",
+    "seconds": "double",
+}
+
+
+def output_url(dest: str, tgt: str, relpath: str) -> str:
+    return join(dest, tgt.split("_")[0], relpath)
+
+
+def write_document(doc: Document, blocks: list[str | None], tgt: str, dest: str) -> str:
+    url = output_url(dest, tgt, doc.relpath)
+    write_bytes(url, module(doc.format).render(doc, blocks, tgt))
+    return url
+
+
+def _schema(columns: dict[str, str]):
+    import pyarrow as pa
+
+    return pa.schema([(name, pa.type_for_alias(kind)) for name, kind in columns.items()])
+
+
+def _parquet_bytes(rows: dict[str, list], columns: dict[str, str]) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = io.BytesIO()
+    pq.write_table(pa.table(rows, schema=_schema(columns)), out)
+    return out.getvalue()
+
+
+class SegmentsWriter:
+    """Streams rows into `DEST/segments/part-NNNNN.parquet`, replacing the previous run's parts at close."""
+
+    def __init__(self, dest: str, rows_per_part: int = 200_000) -> None:
+        self.dest = dest
+        self.rows_per_part = rows_per_part
+        self.staging = join(dest, f".segments-{uuid.uuid4().hex}")
+        self.columns: dict[str, list] = {c: [] for c in SEGMENT_COLUMNS}
+        self.parts = 0
+
+    def add(self, **row) -> None:
+        for name, values in self.columns.items():
+            values.append(row[name])
+        if len(self.columns["doc_id"]) >= self.rows_per_part:
+            self._flush()
+
+    def _flush(self) -> None:
+        write_bytes(join(self.staging, f"part-{self.parts:05d}.parquet"), _parquet_bytes(self.columns, SEGMENT_COLUMNS))
+        self.parts += 1
+        self.columns = {c: [] for c in SEGMENT_COLUMNS}
+
+    def close(self) -> None:
+        from fsspec.core import url_to_fs
+
+        if self.columns["doc_id"] or self.parts == 0:
+            self._flush()
+        fs, staging = url_to_fs(self.staging)
+        final = url_to_fs(join(self.dest, "segments"))[1]
+        if fs.exists(final):
+            fs.rm(final, recursive=True)
+        fs.mv(staging, final, recursive=True)
+
+
+def write_manifest(dest: str, rows: list[dict]) -> str:
+    url = join(dest, "manifest.parquet")
+    columns = {c: [r.get(c) for r in rows] for c in MANIFEST_COLUMNS}
+    write_bytes(url, _parquet_bytes(columns, MANIFEST_COLUMNS))
+    return url

@@ -1,0 +1,80 @@
+"""Engines through their public interface, with the tiny random model."""
+
+from __future__ import annotations
+
+import random
+import string
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tasks.engines import EngineSpec, load_engine
+
+
+def _sentences(n: int, seed: int = 1) -> list[str]:
+    rng = random.Random(seed)
+    words = "the quick brown fox jumps over lazy dog it was a sunny day".split()
+    return [" ".join(rng.choice(words) for _ in range(rng.randint(1, 25))).capitalize() + "." for _ in range(n)]
+
+
+@pytest.fixture(scope="module")
+def mbart(tiny_model):
+    return load_engine(EngineSpec("mbart", str(tiny_model), max_batch_tokens=256))
+
+
+def test_batched_equals_one_at_a_time(mbart) -> None:
+    texts = _sentences(60)
+    batched = [t.text for t in mbart.translate(texts, "en_XX", "fr_XX")]
+    single = [mbart.translate([t], "en_XX", "fr_XX")[0].text for t in texts]
+    assert batched == single
+    assert len(set(batched)) > 40, "the tiny model should give varied output"
+
+
+def test_translation_is_deterministic_and_depends_on_target(mbart) -> None:
+    texts = _sentences(8, seed=2)
+    fr = [t.text for t in mbart.translate(texts, "en_XX", "fr_XX")]
+    assert fr == [t.text for t in mbart.translate(texts, "en_XX", "fr_XX")]
+    assert fr != [t.text for t in mbart.translate(texts, "en_XX", "de_DE")]
+
+
+def test_long_segment_is_split_not_truncated(mbart) -> None:
+    long = " ".join(_sentences(40, seed=3)).replace(".", "")
+    assert len(mbart.tokenizer(long)["input_ids"]) > 4 * mbart.max_input
+    pieces = mbart.pieces(long, "en_XX")
+    assert len(pieces) >= 4
+    assert all(len(mbart.tokenizer(p, add_special_tokens=False)["input_ids"]) <= mbart.max_input for p in pieces)
+    assert "".join(pieces).replace(" ", "") == long.replace(" ", ""), "every character is kept"
+    whole = mbart.translate([long], "en_XX", "fr_XX")[0].text
+    parts = [t.text for t in mbart.translate(pieces, "en_XX", "fr_XX")]
+    assert whole == " ".join(p for p in parts if p)
+
+
+def test_unspaced_target_joins_pieces_without_spaces(mbart) -> None:
+    long = " ".join(_sentences(20, seed=4)).replace(".", "")
+    pieces = mbart.pieces(long, "en_XX")
+    parts = [t.text for t in mbart.translate(pieces, "en_XX", "ja_XX")]
+    assert mbart.translate([long], "en_XX", "ja_XX")[0].text == "".join(parts)
+
+
+@given(st.text())
+def test_pseudo_keeps_length_and_changes_every_ascii_letter(text: str) -> None:
+    out = load_engine(EngineSpec("pseudo")).translate([text], "en_XX", "fr_XX")[0].text
+    assert len(out) == len(text)
+    for a, b in zip(text, out):
+        if a in string.ascii_letters:
+            assert b != a and not b.isascii() and b.isalpha()
+        else:
+            assert b == a
+
+
+def test_pseudo_letters_are_distinct_and_deterministic() -> None:
+    engine = load_engine(EngineSpec("pseudo"))
+    out = engine.translate([string.ascii_letters], "en_XX", "de_DE")[0].text
+    assert len(set(out)) == 52
+    assert out == engine.translate([string.ascii_letters], "fr_XX", "ja_XX")[0].text
+
+
+def test_identity_returns_input() -> None:
+    texts = ["Hello.", "", "  x  "]
+    assert [t.text for t in load_engine(EngineSpec("identity")).translate(texts, "en_XX", "fr_XX")] == texts

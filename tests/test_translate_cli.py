@@ -1,0 +1,200 @@
+"""`babelflow translate` end to end: real files in, documents, segments and manifest out."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+SEGMENT_COLUMNS = {"doc_id", "source", "segment_index", "src_lang", "tgt_lang", "source_text",
+                   "translated_text", "engine", "model"}
+MANIFEST_COLUMNS = {"source", "tgt_lang", "status", "error", "output", "n_segments", "n_chars", "seconds"}
+
+TEXT_A = (
+    "The quick brown fox jumps over the lazy dog. It was a sunny day!\n\n"
+    "  Indented paragraph with Dr. Smith.  Two spaces before this one.\r\n"
+    "\n\n\n- a list item\n- another item\n\n"
+    + " ".join(["the lazy dog was sleeping in the sun while the fox jumped over it again"] * 12)
+    + "\n"
+)
+TEXT_B = "It was a sunny day!\n\nThe quick brown fox jumps over the lazy dog.\n"
+
+
+def make_sources(root: Path) -> Path:
+    (root / "notes").mkdir(parents=True)
+    (root / "notes" / "a.txt").write_text(TEXT_A, newline="")
+    (root / "b.txt").write_text(TEXT_B)
+    table = pa.table({
+        "id": [1, 2, 3, 4],
+        "text": ["The fox jumps. The dog sleeps.", None, "It was a sunny day!", ""],
+        "score": [0.5, 1.5, None, 2.0],
+        "tags": [["a"], [], None, ["b", "c"]],
+    })
+    pq.write_table(table, root / "corpus.parquet")
+    with open(root / "rows.jsonl", "w") as f:
+        for i, text in enumerate(["The fox jumps.", "The dog sleeps!"]):
+            f.write(json.dumps({"id": i, "text": text, "nested": {"k": [i]}}) + "\n")
+    (root / "rows.csv").write_text("id,text,note\n007,The fox jumps.,keep me\n2,\"Quoted, with comma.\",x\n")
+    return root
+
+
+def read_segments(dest: Path) -> pa.Table:
+    return pq.read_table(dest / "segments")
+
+
+@pytest.fixture
+def sources(tmp_path) -> Path:
+    return make_sources(tmp_path / "src")
+
+
+def test_text_and_corpora_into_two_languages(cli, sources, tmp_path, tiny_model) -> None:
+    dest = tmp_path / "out"
+    code, out, err = cli("translate", sources, "--to", "fr,de", "--from", "en", "--out", dest, "--model", tiny_model)
+    assert code == 0, err
+    assert "5 documents x 2 languages: 10 ok, 0 failed" in out
+
+    manifest = pq.read_table(dest / "manifest.parquet")
+    assert MANIFEST_COLUMNS <= set(manifest.column_names)
+    rows = manifest.to_pylist()
+    assert len(rows) == 10 and {r["status"] for r in rows} == {"ok"}
+    assert {(Path(r["output"]).relative_to(dest).as_posix()) for r in rows} == {
+        f"{lang}/{name}" for lang in ("fr", "de")
+        for name in ("notes/a.txt", "b.txt", "corpus.parquet", "rows.jsonl", "rows.csv")
+    }
+
+    segments = read_segments(dest)
+    assert SEGMENT_COLUMNS <= set(segments.column_names)
+    assert set(segments.column("engine").to_pylist()) == {"mbart"}
+    assert set(segments.column("model").to_pylist()) == {str(tiny_model)}
+    by_doc = {}
+    for r in rows:
+        by_doc.setdefault(r["source"], set()).add(r["n_segments"])
+    assert segments.num_rows == 2 * sum(n.pop() for n in by_doc.values())
+    seg_rows = segments.to_pylist()
+    assert all(r["translated_text"] for r in seg_rows), "the tiny model gives non-empty output"
+    same_text = {}
+    for r in seg_rows:  # a text seen in several documents was translated once
+        same_text.setdefault((r["tgt_lang"], r["source_text"]), set()).add(r["translated_text"])
+    assert all(len(v) == 1 for v in same_text.values())
+
+    for lang in ("fr", "de"):
+        translated = (dest / lang / "notes" / "a.txt").read_bytes().decode()
+        source_sep = re.split(r"\S[^\n]*", TEXT_A)  # paragraph and line structure, whitespace included
+        assert re.split(r"\S[^\n]*", translated)[0] == source_sep[0]
+        assert translated.count("\n\n") == TEXT_A.count("\n\n") and "\r\n" in translated
+        pos = 0
+        for r in seg_rows:
+            if r["source"].endswith("a.txt") and r["tgt_lang"].startswith(lang):
+                pos = translated.index(r["translated_text"], pos)
+        original = pq.read_table(sources / "corpus.parquet")
+        out_table = pq.read_table(dest / lang / "corpus.parquet")
+        assert out_table.column_names == original.column_names + [f"text_{lang}"]
+        assert out_table.select(original.column_names).equals(original)
+        cells = out_table.column(f"text_{lang}").to_pylist()
+        assert cells[1] is None and cells[3] == "" and cells[0] and cells[2]
+        lines = [json.loads(line) for line in (dest / lang / "rows.jsonl").read_text().splitlines()]
+        assert [line["nested"] for line in lines] == [{"k": [0]}, {"k": [1]}]
+        assert all(line[f"text_{lang}"] for line in lines)
+        csv_lines = (dest / lang / "rows.csv").read_text().splitlines()
+        assert csv_lines[0] == f"id,text,note,text_{lang}"
+        assert csv_lines[1].startswith("007,The fox jumps.,keep me,")
+
+
+def test_long_paragraph_sentence_is_translated_whole(cli, sources, tmp_path, tiny_model) -> None:
+    dest = tmp_path / "out"
+    code, _, err = cli("translate", sources / "notes", "--to", "fr", "--from", "en", "--out", dest, "--model", tiny_model)
+    assert code == 0, err
+    longest = max(read_segments(dest).to_pylist(), key=lambda r: len(r["source_text"]))
+    assert longest["source_text"] == TEXT_A.strip().splitlines()[-1]
+    assert len(longest["translated_text"]) > 200, "every piece of an over-long segment is translated"
+
+
+def test_unreadable_documents_fail_alone(cli, sources, tmp_path) -> None:
+    (sources / "binary.txt").write_bytes(b"\x00\x01\x02PNG\x00" * 100)
+    (sources / "broken.parquet").write_bytes(b"PAR1 not really parquet")
+    (sources / "slides.pptx").write_bytes(b"PK\x03\x04")
+    (sources / "nocol.jsonl").write_text('{"body": "no text key"}\n')
+    dest = tmp_path / "out"
+    code, out, err = cli("translate", sources, "--to", "fr,de", "--from", "en", "--out", dest, "--engine", "pseudo")
+    assert code == 1
+    rows = pq.read_table(dest / "manifest.parquet").to_pylist()
+    assert len(rows) == 9 * 2
+    failed = {(Path(r["source"]).name, r["tgt_lang"]): r["error"] for r in rows if r["status"] == "error"}
+    assert {name for name, _ in failed} == {"binary.txt", "broken.parquet", "slides.pptx", "nocol.jsonl"}
+    assert "binary" in failed[("binary.txt", "fr_XX")]
+    assert "Parquet" in failed[("broken.parquet", "de_DE")]
+    assert "unsupported format" in failed[("slides.pptx", "fr_XX")]
+    assert "'text'" in failed[("nocol.jsonl", "fr_XX")]
+    assert "FAILED" in err and "4 failed" not in out and "8 failed" in out
+    assert not (dest / "fr" / "binary.txt").exists()
+    assert (dest / "fr" / "b.txt").read_text() != TEXT_B and len((dest / "fr" / "b.txt").read_text()) == len(TEXT_B)
+
+
+def test_auto_detects_the_source_language_per_document(cli, tmp_path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "en.txt").write_text("The weather is lovely today and we are going to the beach with our friends.")
+    french = "Il fait très beau aujourd'hui et nous allons à la plage avec nos amis."
+    (src / "fr.txt").write_text(french)
+    dest = tmp_path / "out"
+    code, _, err = cli("translate", src, "--to", "fr", "--out", dest, "--engine", "pseudo")
+    assert code == 0, err
+    langs = {Path(r["source"]).name: r["src_lang"] for r in pq.read_table(dest / "manifest.parquet").to_pylist()}
+    assert langs == {"en.txt": "en_XX", "fr.txt": "fr_XX"}
+    assert (dest / "fr" / "fr.txt").read_text() == french, "a document already in the target language is kept"
+
+
+def test_identity_round_trip_from_a_config_file(cli, sources, tmp_path) -> None:
+    config = tmp_path / "run.yaml"
+    config.write_text(f"sources: [{sources}]\nto: [fr]\nfrom: en\nout: out\nengine: identity\n")
+    code, _, err = cli("translate", "--config", config)
+    assert code == 0, err
+    for name in ("notes/a.txt", "b.txt"):
+        assert (tmp_path / "out" / "fr" / name).read_bytes() == (sources / name).read_bytes()
+
+
+def test_config_errors_are_usage_errors(cli, tmp_path) -> None:
+    config = tmp_path / "run.yaml"
+    config.write_text("sources: [x]\nto: [fr]\nout: out\nengnie: identity\n")
+    code, _, err = cli("translate", "--config", config)
+    assert code == 2 and "engnie" in err
+    code, _, err = cli("translate", tmp_path / "missing", "--to", "fr", "--out", tmp_path / "o", "--engine", "identity")
+    assert code == 2 and "no such file" in err
+
+
+def test_missing_model_fails_fast_and_says_what_to_do(cli, sources, tmp_path) -> None:
+    start = time.monotonic()
+    code, _, err = cli("translate", sources, "--to", "fr", "--out", tmp_path / "o", "--model", tmp_path / "nowhere")
+    assert code == 2 and "nowhere" in err and "does not exist" in err
+    code, _, err = cli("translate", sources, "--to", "fr", "--out", tmp_path / "o", "--model", "acme/no-such-model")
+    assert code == 2 and "acme/no-such-model" in err and "--model DIR" in err
+    assert time.monotonic() - start < 10
+    assert not (tmp_path / "o").exists()
+
+
+def test_unreachable_hub_fails_fast(cli_process, sources, tmp_path) -> None:
+    start = time.monotonic()
+    result = cli_process("translate", sources, "--to", "fr", "--out", tmp_path / "o", "--model", "acme/no-such-model",
+                         HF_HUB_OFFLINE="0", HF_ENDPOINT="http://127.0.0.1:9")
+    assert result.returncode == 2, result.stderr
+    assert "acme/no-such-model" in result.stderr and "could not be downloaded" in result.stderr
+    assert time.monotonic() - start < 60
+
+
+def test_two_worker_processes_give_identical_outputs(cli, cli_process, sources, tmp_path, tiny_model) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    args = ["translate", sources, "--to", "fr,de", "--from", "en", "--model", tiny_model]
+    code, _, err = cli(*args, "--out", one, "--workers", "1")
+    assert code == 0, err
+    result = cli_process(*args, "--out", two, "--workers", "2")
+    assert result.returncode == 0, result.stderr
+    for path in sorted(p for p in one.rglob("*") if p.is_file() and p.suffix != ".parquet"):
+        assert (two / path.relative_to(one)).read_bytes() == path.read_bytes(), path
+    assert read_segments(one).equals(read_segments(two))
+    for lang in ("fr", "de"):
+        assert pq.read_table(one / lang / "corpus.parquet").equals(pq.read_table(two / lang / "corpus.parquet"))
