@@ -7,11 +7,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+# (start, end, ref): the markup the format numbered `ref` covers text[start:end]. Formats number refs
+# in document order, an element before its descendants, so sorting the refs that cover a character
+# gives its markup from outermost to innermost. start == end marks an inline object that has no text
+# of its own (an image, a line break, a field, inline code kept verbatim), anchored at that point.
+Span = tuple[int, int, int]
+
+
 @dataclass
 class Block:
-    """A run of text a reader sees as continuous: a paragraph, a corpus cell."""
+    """A run of text a reader sees as continuous: a paragraph, a heading, a cell, an attribute value."""
 
     text: str
+    spans: list[Span] = field(default_factory=list)
     translatable: bool = True
     lang: str | None = None  # source language of this block when it differs per block (corpus rows)
 
@@ -42,11 +50,15 @@ class Segment:
     end: int
     text: str
     src_lang: str
+    marked: bool = False  # carries inline markup, so its translation needs a word alignment
 
 
 @dataclass(frozen=True)
 class Translation:
     text: str
+    # (source start, source end, target start, target end) character ranges; computed only for
+    # segments whose markup must be projected.
+    alignment: tuple[tuple[int, int, int, int], ...] | None = None
 
 
 @dataclass
@@ -67,4 +79,5 @@ class Shard:
     src: str
     tgt: str
     texts: list[str] = field(default_factory=list)
+    aligned: list[bool] = field(default_factory=list)  # per text: compute a word alignment
     n_tokens: int = 0

@@ -12,11 +12,12 @@ from prefect.futures import as_completed
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from babelflow.config import RunConfig
-from babelflow.documents import Document, DocumentError, Segment
+from babelflow.documents import Document, DocumentError, Segment, Translation
 from connectors.sources import list_sources
 from tasks.engines import EngineSpec
 from tasks.formats import FormatOptions
 from tasks.parse import parse_document
+from tasks.project import exact_alignment
 from tasks.reassemble import reassemble
 from tasks.segment import segment_document
 from tasks.shard import Key, make_shards
@@ -51,6 +52,11 @@ class RunSummary:
 
 def engine_spec(config: RunConfig) -> EngineSpec:
     return EngineSpec(config.engine, config.model, config.beams, config.max_batch_tokens, config.device)
+
+
+def _unchanged(segment: Segment) -> Translation:
+    """A segment already in the target language is its own translation."""
+    return Translation(segment.text, tuple(exact_alignment(len(segment.text))) if segment.marked else None)
 
 
 def check_engine(spec: EngineSpec) -> None:
@@ -90,7 +96,7 @@ def translate_documents(config: RunConfig) -> RunSummary:
     logger.info("%d documents parsed, %d unreadable", len(parsed), len(failed))
 
     shards = make_shards((s for p in parsed for s in p.segments), config.to, config.shard_tokens)
-    translated: dict[Key, str] = {}
+    translated: dict[Key, Translation] = {}
     shard_errors: dict[Key, str] = {}
     t_translate = time.perf_counter()
     futures = {translate_shard_task.submit(spec, shard): shard for shard in shards if shard.texts}
@@ -113,7 +119,8 @@ def translate_documents(config: RunConfig) -> RunSummary:
     writer = SegmentsWriter(config.out)
     for url, message in failed.items():
         for tgt in config.to:
-            rows.append(dict(source=url, tgt_lang=tgt, status="error", error=message, n_segments=0, n_chars=0, n_empty=0, seconds=0.0))
+            rows.append(dict(source=url, tgt_lang=tgt, status="error", error=message, n_segments=0, n_chars=0,
+                             n_empty=0, n_spans_lost=0, seconds=0.0))
     for item in parsed:
         doc, segments = item.doc, item.segments
         n_chars = sum(len(s.text) for s in segments)
@@ -121,15 +128,16 @@ def translate_documents(config: RunConfig) -> RunSummary:
         for tgt in config.to:
             t0 = time.perf_counter()
             row = dict(source=doc.source, doc_id=doc.doc_id, src_lang=doc.src_lang, tgt_lang=tgt,
-                       n_segments=len(segments), n_chars=n_chars, n_empty=0)
+                       n_segments=len(segments), n_chars=n_chars, n_empty=0, n_spans_lost=0)
             try:
                 keys = [(s.src_lang, tgt, s.text) for s in segments]
                 problem = next((shard_errors[k] for k in keys if k in shard_errors), None)
                 if problem:
                     raise DocumentError(problem)
-                outputs = [s.text if s.src_lang == tgt else translated[k] for s, k in zip(segments, keys)]
-                row["output"] = write_document(doc, reassemble(doc, segments, outputs), tgt, config.out)
-                for i, (seg, out) in enumerate(zip(segments, outputs)):
+                outputs = [_unchanged(s) if s.src_lang == tgt else translated[k] for s, k in zip(segments, keys)]
+                blocks, row["n_spans_lost"] = reassemble(doc, segments, outputs)
+                row["output"] = write_document(doc, blocks, tgt, config.out)
+                for i, (seg, out) in enumerate(zip(segments, (o.text for o in outputs))):
                     empty = not out.strip()
                     row["n_empty"] += empty
                     writer.add(doc_id=doc.doc_id, source=doc.source, block_index=seg.block, segment_index=i,

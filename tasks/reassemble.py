@@ -1,19 +1,39 @@
-"""Translated segments back into blocks, keeping every character between sentences."""
+"""Translated segments back into blocks: the text between sentences kept, inline markup projected."""
 
 from __future__ import annotations
 
 from itertools import groupby
 
-from babelflow.documents import Document, Segment
-from tasks.segment import join_segments
+from babelflow.documents import Block, Document, Segment, Translation
+from tasks.project import Alignment, exact_alignment, project
 
 
-def reassemble(doc: Document, segments: list[Segment], translations: list[str]) -> list[str | None]:
-    """One text per block (None where the block is not translatable)."""
-    out: list[str | None] = [b.text if b.translatable else None for b in doc.blocks]
-    pairs = zip(segments, translations, strict=True)
-    for index, group in groupby(pairs, key=lambda p: p[0].block):
-        items = list(group)
-        spans = [(s.start, s.end) for s, _ in items]
-        out[index] = join_segments(doc.blocks[index].text, spans, [t for _, t in items])
-    return out
+def reassemble(doc: Document, segments: list[Segment], translations: list[Translation]) -> tuple[list[Block | None], int]:
+    """One translated block per block (None where not translatable), and the number of spans lost."""
+    out: list[Block | None] = [None] * len(doc.blocks)
+    lost = 0
+    by_block = {i: list(g) for i, g in groupby(zip(segments, translations, strict=True), key=lambda p: p[0].block)}
+    for index, block in enumerate(doc.blocks):
+        if not block.translatable:
+            continue
+        parts: list[str] = []
+        alignment: Alignment = []
+        pos = size = 0
+        for seg, tr in [*by_block.get(index, []), (None, None)]:
+            gap = block.text[pos : seg.start if seg else len(block.text)]
+            if block.spans:
+                alignment += exact_alignment(len(gap), pos, size)
+            parts.append(gap)
+            size += len(gap)
+            if seg is None:
+                break
+            if block.spans and tr.alignment:
+                alignment += [(seg.start + s0, seg.start + s1, size + t0, size + t1) for s0, s1, t0, t1 in tr.alignment]
+            parts.append(tr.text)
+            size += len(tr.text)
+            pos = seg.end
+        text = "".join(parts)
+        spans, n_lost = project(block.text, block.spans, text, alignment) if block.spans else ([], 0)
+        out[index] = Block(text, spans)
+        lost += n_lost
+    return out, lost

@@ -119,5 +119,6 @@ def segment_document(doc: Document) -> list[Segment]:
             continue
         lang = block.lang or doc.src_lang or "en_XX"
         for start, end in split_sentences(block.text, lang):
-            segments.append(Segment(index, start, end, block.text[start:end], lang))
+            marked = any(a < end and b > start if b > a else start < a <= end for a, b, _ in block.spans)
+            segments.append(Segment(index, start, end, block.text[start:end], lang, marked))
     return segments

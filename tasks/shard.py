@@ -18,13 +18,15 @@ def approx_tokens(text: str) -> int:
 def make_shards(segments: Iterable[Segment], targets: list[str], shard_tokens: int) -> list[Shard]:
     """Each text is sent once per target, whatever the number of documents it appears in.
 
-    Segments already in the target language are not sent: their translation is their text.
+    Segments already in the target language are not sent: their translation is their text. A text
+    gets a word alignment when any of its occurrences carries inline markup.
     """
-    pairs: dict[tuple[str, str], set[str]] = defaultdict(set)
+    pairs: dict[tuple[str, str], dict[str, bool]] = defaultdict(dict)
     for seg in segments:
         for tgt in targets:
             if seg.src_lang != tgt:
-                pairs[(seg.src_lang, tgt)].add(seg.text)
+                texts = pairs[(seg.src_lang, tgt)]
+                texts[seg.text] = texts.get(seg.text, False) or seg.marked
     shards: list[Shard] = []
     for (src, tgt), texts in sorted(pairs.items()):
         current = Shard(len(shards), src, tgt)
@@ -34,6 +36,7 @@ def make_shards(segments: Iterable[Segment], targets: list[str], shard_tokens: i
                 shards.append(current)
                 current = Shard(len(shards), src, tgt)
             current.texts.append(text)
+            current.aligned.append(texts[text])
             current.n_tokens += n
         shards.append(current)
     return shards

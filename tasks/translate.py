@@ -5,13 +5,21 @@ from __future__ import annotations
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from babelflow.documents import Shard
+from babelflow.documents import Shard, Translation
 from tasks.engines import EngineSpec, load_engine
 
 
-def translate_shard(spec: EngineSpec, shard: Shard) -> list[str]:
+def translate_shard(spec: EngineSpec, shard: Shard) -> list[Translation]:
+    """Translations in shard order; aligned where the shard asks for it (texts with inline markup)."""
     engine = load_engine(spec)
-    return [t.text for t in engine.translate(shard.texts, shard.src, shard.tgt)]
+    out = engine.translate(shard.texts, shard.src, shard.tgt)
+    marked = [i for i, aligned in enumerate(shard.aligned) if aligned and out[i].text]
+    if marked:
+        sources = [shard.texts[i] for i in marked]
+        alignments = engine.align(sources, [out[i].text for i in marked], shard.src, shard.tgt)
+        for i, alignment in zip(marked, alignments, strict=True):
+            out[i] = Translation(out[i].text, tuple(alignment))
+    return out
 
 
 def init_worker(threads: int) -> None:

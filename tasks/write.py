@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import uuid
 
-from babelflow.documents import Document
+from babelflow.documents import Block, Document
 from connectors.sinks import join, write_bytes
 from tasks.formats import module
 
@@ -17,7 +17,7 @@ SEGMENT_COLUMNS = {
 MANIFEST_COLUMNS = {
     "source": "string", "doc_id": "string", "src_lang": "string", "tgt_lang": "string", "status": "string",
     "error": "string", "output": "string", "n_segments": "int64", "n_chars": "int64", "n_empty": "int64",
-    "seconds": "double",
+    "n_spans_lost": "int64", "seconds": "double",
 }
 
 
@@ -25,7 +25,7 @@ def output_url(dest: str, tgt: str, relpath: str) -> str:
     return join(dest, tgt.split("_")[0], relpath)
 
 
-def write_document(doc: Document, blocks: list[str | None], tgt: str, dest: str) -> str:
+def write_document(doc: Document, blocks: list[Block | None], tgt: str, dest: str) -> str:
     url = output_url(dest, tgt, doc.relpath)
     write_bytes(url, module(doc.format).render(doc, blocks, tgt))
     return url

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol, Sequence
 
 from babelflow.documents import Translation
+from tasks.project import Alignment
 
 
 class ModelNotFound(RuntimeError):
@@ -31,4 +32,8 @@ class EngineSpec:
 class Engine(Protocol):
     def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[Translation]:
         """Translate `texts` from mBART code `src` to `tgt`; one result per input, same order."""
+        ...
+
+    def align(self, sources: Sequence[str], targets: Sequence[str], src: str, tgt: str) -> list[Alignment]:
+        """Which part of each source produced which part of its translation (character ranges)."""
         ...

@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Sequence
 
 from babelflow.documents import Translation
+from tasks.project import Alignment, exact_alignment
 
 
 class IdentityEngine:
     def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[Translation]:
         return [Translation(t) for t in texts]
+
+    def align(self, sources: Sequence[str], targets: Sequence[str], src: str, tgt: str) -> list[Alignment]:
+        return [exact_alignment(len(t)) for t in targets]

@@ -1,4 +1,8 @@
-"""One module per file type: `parse(data, options) -> Parsed`, `render(doc, translations, tgt) -> bytes`."""
+"""One module per file type: `parse(data, options) -> Parsed` and `render(doc, blocks, tgt) -> bytes`.
+
+`render` gets, for each block of the parsed document, its translation as a Block (text and the spans
+projected onto it), or None for a block that was not translated; `tgt` is the mBART target code.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,11 @@ from typing import Any
 
 from babelflow.documents import Block
 
-EXTENSIONS = {".txt": "txt", ".parquet": "parquet", ".jsonl": "jsonl", ".csv": "csv"}
+EXTENSIONS = {
+    ".txt": "txt", ".parquet": "parquet", ".jsonl": "jsonl", ".csv": "csv",
+    ".html": "html", ".htm": "html", ".xhtml": "html", ".md": "markdown", ".markdown": "markdown",
+    ".docx": "docx",
+}
 # Formats whose blocks are independent records, so each gets its own source language under --from auto.
 PER_BLOCK_LANGUAGE = {"parquet", "jsonl", "csv"}
 

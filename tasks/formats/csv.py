@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import io
 
-from babelflow.documents import Document, DocumentError
+from babelflow.documents import Block, Document, DocumentError
 from tasks.formats import FormatOptions, Parsed
 from tasks.formats.encoding import decode_text, encode_text
-from tasks.formats.table import cell_blocks, output_column
+from tasks.formats.table import cell_blocks, cell_texts, output_column
 
 
 def parse(data: bytes, options: FormatOptions) -> Parsed:
@@ -33,11 +33,11 @@ def parse(data: bytes, options: FormatOptions) -> Parsed:
     return Parsed(cell_blocks([row[index] for row in body], column), skeleton)
 
 
-def render(doc: Document, translations: list[str | None], tgt: str) -> bytes:
+def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
     header, body, column, delimiter, terminator, bom = doc.skeleton
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator=terminator)
     writer.writerow([*header, output_column(column, tgt)])
-    for row, translation in zip(body, translations):
+    for row, translation in zip(body, cell_texts(blocks)):
         writer.writerow([*row, translation if translation is not None else ""])
     return encode_text(out.getvalue(), bom)

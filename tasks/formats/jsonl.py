@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from babelflow.documents import Document, DocumentError
+from babelflow.documents import Block, Document, DocumentError
 from tasks.formats import FormatOptions, Parsed
 from tasks.formats.encoding import decode_text, encode_text
-from tasks.formats.table import cell_blocks, output_column
+from tasks.formats.table import cell_blocks, cell_texts, output_column
 
 
 def parse(data: bytes, options: FormatOptions) -> Parsed:
@@ -29,8 +29,8 @@ def parse(data: bytes, options: FormatOptions) -> Parsed:
     return Parsed(cell_blocks([r[column] for r in records], column), (records, column, bom))
 
 
-def render(doc: Document, translations: list[str | None], tgt: str) -> bytes:
+def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
     records, column, bom = doc.skeleton
     name = output_column(column, tgt)
-    lines = [json.dumps({**r, name: t}, ensure_ascii=False) for r, t in zip(records, translations)]
+    lines = [json.dumps({**r, name: t}, ensure_ascii=False) for r, t in zip(records, cell_texts(blocks))]
     return encode_text("".join(line + "\n" for line in lines), bom)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import io
 
-from babelflow.documents import Document, DocumentError
+from babelflow.documents import Block, Document, DocumentError
 from tasks.formats import FormatOptions, Parsed
-from tasks.formats.table import cell_blocks, output_column
+from tasks.formats.table import cell_blocks, cell_texts, output_column
 
 
 def parse(data: bytes, options: FormatOptions) -> Parsed:
@@ -26,7 +26,7 @@ def parse(data: bytes, options: FormatOptions) -> Parsed:
     return Parsed(cell_blocks(table.column(column).to_pylist(), column), (table, column))
 
 
-def render(doc: Document, translations: list[str | None], tgt: str) -> bytes:
+def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -34,7 +34,7 @@ def render(doc: Document, translations: list[str | None], tgt: str) -> bytes:
     name = output_column(column, tgt)
     if name in table.column_names:
         table = table.drop_columns([name])
-    table = table.append_column(name, pa.array(translations, type=pa.string()))
+    table = table.append_column(name, pa.array(cell_texts(blocks), type=pa.string()))
     out = io.BytesIO()
     pq.write_table(table, out)
     return out.getvalue()

@@ -18,5 +18,10 @@ def cell_blocks(values: list[object], column: str) -> list[Block]:
     return blocks
 
 
+def cell_texts(blocks: list[Block | None]) -> list[str | None]:
+    """Translated cells; None where the cell was null."""
+    return [b.text if b is not None else None for b in blocks]
+
+
 def output_column(column: str, tgt: str) -> str:
     return f"{column}_{tgt.split('_')[0]}"

@@ -18,7 +18,7 @@ def parse(data: bytes, options: FormatOptions) -> Parsed:
     return Parsed([Block(text[a:b]) for a, b in spans], (text, spans, bom))
 
 
-def render(doc: Document, translations: list[str | None], tgt: str) -> bytes:
+def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
     text, spans, bom = doc.skeleton
-    blocks = [t if t is not None else b.text for t, b in zip(translations, doc.blocks)]
-    return encode_text(join_segments(text, spans, blocks), bom)
+    texts = [new.text if new is not None else old.text for new, old in zip(blocks, doc.blocks)]
+    return encode_text(join_segments(text, spans, texts), bom)
