@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from babelflow.languages import parse_targets, to_mbart
@@ -23,7 +21,7 @@ class RunConfig(BaseModel):
     to: list[str] = Field(min_length=1)
     out: str
     src_lang: str = Field("auto", alias="from")
-    engine: Literal["mbart", "pseudo", "identity"] = "mbart"
+    engine: str = "mbart"
     model: str = DEFAULT_MODEL
     workers: int = Field(1, ge=1)
     text_column: str = "text"
@@ -36,6 +34,15 @@ class RunConfig(BaseModel):
     @classmethod
     def _targets(cls, value: str | list[str]) -> list[str]:
         return parse_targets(value)
+
+    @field_validator("engine")
+    @classmethod
+    def _engine(cls, value: str) -> str:
+        from tasks.engines import LOADERS
+
+        if value not in LOADERS:
+            raise ValueError(f"unknown engine {value!r}; choose from {', '.join(LOADERS)}")
+        return value
 
     @field_validator("src_lang")
     @classmethod

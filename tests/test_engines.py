@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tasks.engines import EngineSpec, load_engine
+from tasks.engines.words import word_spans
 
 
 def _sentences(n: int, seed: int = 1) -> list[str]:
@@ -78,3 +79,22 @@ def test_pseudo_letters_are_distinct_and_deterministic() -> None:
 def test_identity_returns_input() -> None:
     texts = ["Hello.", "", "  x  "]
     assert [t.text for t in load_engine(EngineSpec("identity")).translate(texts, "en_XX", "fr_XX")] == texts
+
+
+def test_mbart_alignment_covers_every_target_word_and_is_batch_independent(mbart) -> None:
+    sources = _sentences(12, seed=5) + ["今天天气很好！"]
+    targets = [t.text for t in mbart.translate(sources, "en_XX", "fr_XX")]
+    batched = mbart.align(sources, targets, "en_XX", "fr_XX")
+    assert batched == [mbart.align([s], [t], "en_XX", "fr_XX")[0] for s, t in zip(sources, targets)]
+    for source, target, alignment in zip(sources, targets, batched):
+        assert [(t0, t1) for *_, t0, t1 in alignment] == word_spans(target)
+        assert all((s0, s1) in word_spans(source) for s0, s1, *_ in alignment)
+    assert mbart.model.config._attn_implementation == "sdpa", "generation goes back to the fast attention"
+
+
+def test_mbart_alignment_of_an_over_long_segment_is_monotone(mbart) -> None:
+    long = " ".join(_sentences(30, seed=6))
+    target = mbart.translate([long], "en_XX", "fr_XX")[0].text
+    alignment = mbart.align([long], [target], "en_XX", "fr_XX")[0]
+    starts = [s0 for s0, *_ in alignment]
+    assert starts == sorted(starts) and len(alignment) == len(word_spans(target))

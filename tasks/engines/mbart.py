@@ -10,6 +10,8 @@ from typing import Sequence
 from babelflow.documents import Translation
 from babelflow.languages import UNSPACED, iso
 from tasks.engines.base import EngineSpec, ModelNotFound
+from tasks.engines.words import monotone_alignment, word_spans
+from tasks.project import Alignment
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +115,7 @@ class MBartEngine:
         order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
         forced_bos = tok.convert_tokens_to_ids(tgt)
         results: list[str] = [""] * len(texts)
-        for batch in self._batches(order, ids):
+        for batch in self._batches(order, [len(x) for x in ids]):
             limits = [self._max_new_tokens(len(ids[i])) for i in batch]
             enc = tok.pad({"input_ids": [ids[i] for i in batch]}, return_tensors="pt")
             enc = {k: v.to(self.device, non_blocking=True) for k, v in enc.items()}
@@ -135,15 +137,96 @@ class MBartEngine:
     def _max_new_tokens(self, n_source: int) -> int:
         return min(int(n_source * 1.5) + 10, self.max_input + 2)
 
-    def _batches(self, order: list[int], ids: list[list[int]]) -> list[list[int]]:
+    def _batches(self, order: list[int], lengths: list[int]) -> list[list[int]]:
         """Cut length-sorted items so that batch size x longest item stays under the token budget."""
         batches: list[list[int]] = []
         current: list[int] = []
         for i in order:
-            if current and (len(current) + 1) * len(ids[i]) > self.spec.max_batch_tokens:
+            if current and (len(current) + 1) * lengths[i] > self.spec.max_batch_tokens:
                 batches.append(current)
                 current = []
             current.append(i)
         if current:
             batches.append(current)
         return batches
+
+    def align(self, sources: Sequence[str], targets: Sequence[str], src: str, tgt: str) -> list[Alignment]:
+        """Word alignment from cross-attention, one teacher-forced pass over (source, translation).
+
+        Generation runs on SDPA, which returns no attention weights; this pass runs eager attention,
+        only for the segments whose markup must be projected.
+        """
+        import torch
+
+        tok = self.tokenizer
+        tok.src_lang = src
+        src_enc = tok(list(sources), return_offsets_mapping=True)
+        tok.src_lang = tgt  # mBART-50 targets read `[tgt_code] text </s>`, the same layout as sources
+        tgt_enc = tok(list(targets), return_offsets_mapping=True)
+        results: list[Alignment] = [[] for _ in sources]
+        fits = [i for i in range(len(sources))
+                if len(src_enc["input_ids"][i]) <= self.max_input + 2 and len(tgt_enc["input_ids"][i]) <= self.max_input + 2]
+        for i in set(range(len(sources))) - set(fits):  # split over-long segments: no single attention map
+            results[i] = monotone_alignment(sources[i], targets[i])
+        lengths = [len(a) + len(b) for a, b in zip(src_enc["input_ids"], tgt_enc["input_ids"])]
+        order = sorted(fits, key=lambda i: lengths[i])
+        start_id = self.model.config.decoder_start_token_id
+        previous = self.model.config._attn_implementation
+        self.model.set_attn_implementation("eager")
+        try:
+            for batch in self._batches(order, lengths):
+                enc = tok.pad({"input_ids": [src_enc["input_ids"][i] for i in batch]}, return_tensors="pt")
+                dec = tok.pad({"input_ids": [[start_id] + tgt_enc["input_ids"][i][:-1] for i in batch]}, return_tensors="pt")
+                with torch.inference_mode():
+                    out = self.model(
+                        input_ids=enc["input_ids"].to(self.device),
+                        attention_mask=enc["attention_mask"].to(self.device),
+                        decoder_input_ids=dec["input_ids"].to(self.device),
+                        decoder_attention_mask=dec["attention_mask"].to(self.device),
+                        output_attentions=True,
+                    )
+                layers = out.cross_attentions
+                chosen = layers[len(layers) // 2 : max(len(layers) - 1, len(layers) // 2 + 1)]
+                attention = torch.stack(chosen).float().mean(dim=(0, 2)).cpu()  # (batch, target, source)
+                for row, i in enumerate(batch):
+                    results[i] = _words_from_attention(
+                        sources[i], targets[i], src_enc["offset_mapping"][i], tgt_enc["offset_mapping"][i], attention[row]
+                    )
+        finally:
+            self.model.set_attn_implementation(previous)
+        return results
+
+
+def _words_from_attention(source: str, target: str, src_offsets, tgt_offsets, attention) -> Alignment:
+    """Each target word aligns to the source word its tokens attend to most (special tokens excluded)."""
+    src_words, tgt_words = word_spans(source), word_spans(target)
+    if not src_words or not tgt_words:
+        return []
+    src_word_of = [_word_of(span, src_words) for span in src_offsets]
+    weights = [[0.0] * len(src_words) for _ in tgt_words]
+    for t, span in enumerate(tgt_offsets):
+        w = _word_of(span, tgt_words)
+        if w is None:
+            continue
+        for s, sw in enumerate(src_word_of):
+            if sw is not None:
+                weights[w][sw] += float(attention[t, s])
+    out: Alignment = []
+    for w, (t0, t1) in enumerate(tgt_words):
+        if any(weights[w]):
+            best = max(range(len(src_words)), key=weights[w].__getitem__)
+            out.append((*src_words[best], t0, t1))
+    return out
+
+
+def _word_of(span: tuple[int, int], words: list[tuple[int, int]]) -> int | None:
+    """The word a token's characters overlap most; None for special tokens and bare spaces."""
+    a, b = span
+    best, overlap = None, 0
+    for index, (w0, w1) in enumerate(words):
+        if w0 >= b:
+            break
+        size = min(b, w1) - max(a, w0)
+        if size > overlap:
+            best, overlap = index, size
+    return best
