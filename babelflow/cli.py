@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--beams", type=int, help="beam size (default: 1, greedy)")
     tr.add_argument("--max-batch-tokens", type=int, help="padded tokens per model batch (default: 8192)")
     tr.add_argument("--device", help="auto (default), cpu, cuda, cuda:1, ...")
+    tr.add_argument("--cache", help="translation cache folder or URL (default: DEST/.babelflow/cache)")
 
     seg = sub.add_parser("segment", help="split JSON lines {\"text\": ...} from stdin into sentences")
     seg.add_argument("--lang", required=True, help="language of the text")
@@ -47,7 +48,7 @@ def _config(args: argparse.Namespace):
     given = {
         "sources": args.sources or None, "to": args.to, "out": args.out, "from": args.src_lang,
         "engine": args.engine, "model": args.model, "workers": args.workers, "text_column": args.text_column,
-        "beams": args.beams, "max_batch_tokens": args.max_batch_tokens, "device": args.device,
+        "beams": args.beams, "max_batch_tokens": args.max_batch_tokens, "device": args.device, "cache": args.cache,
     }
     settings.update({k: v for k, v in given.items() if v is not None})
     try:
@@ -83,7 +84,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
         print(f"FAILED {source} -> {iso(tgt)}: {message}", file=sys.stderr)
     print(
         f"{summary.documents} documents x {summary.targets} languages: {summary.ok} ok, {summary.error} failed"
-        f" ({summary.segments} segments, {summary.unique_translated} unique translations,"
+        f" ({summary.segments} segments, {summary.unique_translated} translated, {summary.cache_hits} from cache,"
         f" {summary.seconds:.1f} s); manifest: {summary.manifest}"
     )
     return summary.exit_code

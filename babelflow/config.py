@@ -29,6 +29,7 @@ class RunConfig(BaseModel):
     max_batch_tokens: int = Field(8192, ge=64)
     shard_tokens: int = Field(65536, ge=64)
     device: str = "auto"
+    cache: str | None = None  # translation cache folder or URL; default DEST/.babelflow/cache
 
     @field_validator("to", mode="before")
     @classmethod

@@ -13,8 +13,10 @@ from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from babelflow.config import RunConfig
 from babelflow.documents import Document, DocumentError, Segment, Translation
+from connectors.sinks import join
 from connectors.sources import list_sources
-from tasks.engines import EngineSpec
+from tasks.cache import TranslationCache
+from tasks.engines import EngineSpec, prepare_engine
 from tasks.formats import FormatOptions
 from tasks.parse import parse_document
 from tasks.project import exact_alignment
@@ -40,6 +42,7 @@ class RunSummary:
     error: int = 0
     segments: int = 0
     unique_translated: int = 0
+    cache_hits: int = 0
     characters: int = 0
     seconds: float = 0.0
     manifest: str = ""
@@ -54,23 +57,8 @@ def engine_spec(config: RunConfig) -> EngineSpec:
     return EngineSpec(config.engine, config.model, config.beams, config.max_batch_tokens, config.device)
 
 
-def _unchanged(segment: Segment) -> Translation:
-    """A segment already in the target language is its own translation."""
-    return Translation(segment.text, tuple(exact_alignment(len(segment.text))) if segment.marked else None)
-
-
-def check_engine(spec: EngineSpec) -> None:
-    """Fail before any work when the model can neither be found nor downloaded."""
-    if spec.name == "mbart":
-        from tasks.engines.mbart import resolve_model
-
-        resolve_model(spec.model)
-
-
-def _progress(total: int):
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit="seg", desc="translating", disable=None, leave=False)
+def cache_root(config: RunConfig) -> str:
+    return config.cache or join(config.out, ".babelflow", "cache")
 
 
 @flow(name="translate_documents")
@@ -78,9 +66,37 @@ def translate_documents(config: RunConfig) -> RunSummary:
     logger = get_run_logger()
     started = time.perf_counter()
     spec = engine_spec(config)
-    check_engine(spec)
+    cache = TranslationCache(cache_root(config), prepare_engine(spec))
 
     sources = list_sources(config.sources, exclude=[config.out])
+    parsed, failed = _parse_all(sources, config)
+    logger.info("%d documents parsed, %d unreadable", len(parsed), len(failed))
+
+    translated = cache.load()
+    cached = set(translated)
+    shards = make_shards((s for p in parsed for s in p.segments), config.to, config.shard_tokens, translated)
+    t0 = time.perf_counter()
+    shard_errors = _translate_all(spec, shards, cache, translated)
+    translate_seconds = time.perf_counter() - t0
+
+    rows = _write_all(config, spec, parsed, failed, translated, cached, shard_errors, translate_seconds)
+    summary = RunSummary(
+        documents=len(sources), targets=len(config.to), manifest=write_manifest(config.out, rows),
+        ok=sum(r["status"] == "ok" for r in rows), error=sum(r["status"] == "error" for r in rows),
+        errors=[(r["source"], r["tgt_lang"], r["error"]) for r in rows if r["status"] == "error"],
+        segments=sum(len(p.segments) for p in parsed),
+        unique_translated=sum(len(s.texts) for s in shards),
+        cache_hits=len(cached & {(s.src_lang, t, s.text) for p in parsed for s in p.segments for t in config.to}),
+        characters=sum(r["n_chars"] for r in rows if r["status"] == "ok"),
+        seconds=round(time.perf_counter() - started, 3),
+    )
+    if summary.ok + summary.error != summary.documents * summary.targets:
+        raise RuntimeError("internal error: a document was not accounted for in the manifest")
+    _report(summary)
+    return summary
+
+
+def _parse_all(sources, config: RunConfig) -> tuple[list[_Parsed], dict[str, str]]:
     options = FormatOptions(config.text_column)
     parsed: list[_Parsed] = []
     failed: dict[str, str] = {}
@@ -93,56 +109,62 @@ def translate_documents(config: RunConfig) -> RunSummary:
             failed[source.url] = str(exc)
         except Exception as exc:  # a parser bug must cost one document, not the run
             failed[source.url] = f"{type(exc).__name__}: {exc}"
-    logger.info("%d documents parsed, %d unreadable", len(parsed), len(failed))
+    return parsed, failed
 
-    shards = make_shards((s for p in parsed for s in p.segments), config.to, config.shard_tokens)
-    translated: dict[Key, Translation] = {}
-    shard_errors: dict[Key, str] = {}
-    t_translate = time.perf_counter()
-    futures = {translate_shard_task.submit(spec, shard): shard for shard in shards if shard.texts}
-    with _progress(sum(len(s.texts) for s in shards)) as bar:
+
+def _translate_all(spec: EngineSpec, shards, cache: TranslationCache, translated: dict[Key, Translation]) -> dict[Key, str]:
+    """Submit every shard; idle workers pull the next. Each finished shard is cached at once."""
+    from tqdm import tqdm
+
+    errors: dict[Key, str] = {}
+    futures = {translate_shard_task.submit(spec, shard): shard for shard in shards}
+    with tqdm(total=sum(len(s.texts) for s in shards), unit="seg", desc="translating", disable=None, leave=False) as bar:
         for future in as_completed(list(futures)):
             shard = futures[future]
             try:
                 outputs = future.result()
             except Exception as exc:
                 for text in shard.texts:
-                    shard_errors[(shard.src, shard.tgt, text)] = f"translation failed: {type(exc).__name__}: {exc}"
+                    errors[(shard.src, shard.tgt, text)] = f"translation failed: {type(exc).__name__}: {exc}"
             else:
+                cache.add(shard, outputs)
                 translated.update(((shard.src, shard.tgt, t), o) for t, o in zip(shard.texts, outputs))
             bar.update(len(shard.texts))
-    translate_seconds = time.perf_counter() - t_translate
-    total_chars = sum(len(s.text) for p in parsed for s in p.segments) or 1
+    return errors
 
-    summary = RunSummary(documents=len(sources), targets=len(config.to), unique_translated=len(translated))
+
+def _unchanged(segment: Segment) -> Translation:
+    """A segment already in the target language is its own translation."""
+    return Translation(segment.text, tuple(exact_alignment(len(segment.text))) if segment.marked else None)
+
+
+def _write_all(config, spec, parsed, failed, translated, cached, shard_errors, translate_seconds) -> list[dict]:
+    """One manifest row per (document, target): documents and segments written, or the reason why not."""
     rows: list[dict] = []
-    writer = SegmentsWriter(config.out)
     for url, message in failed.items():
         for tgt in config.to:
             rows.append(dict(source=url, tgt_lang=tgt, status="error", error=message, n_segments=0, n_chars=0,
-                             n_empty=0, n_spans_lost=0, seconds=0.0))
+                             n_empty=0, n_cached=0, n_spans_lost=0, seconds=0.0))
+    total_chars = sum(len(s.text) for p in parsed for s in p.segments) or 1
+    writer = SegmentsWriter(config.out)
     for item in parsed:
         doc, segments = item.doc, item.segments
         n_chars = sum(len(s.text) for s in segments)
         share = translate_seconds * n_chars / total_chars / len(config.to)
         for tgt in config.to:
             t0 = time.perf_counter()
+            keys = [(s.src_lang, tgt, s.text) for s in segments]
             row = dict(source=doc.source, doc_id=doc.doc_id, src_lang=doc.src_lang, tgt_lang=tgt,
-                       n_segments=len(segments), n_chars=n_chars, n_empty=0, n_spans_lost=0)
+                       n_segments=len(segments), n_chars=n_chars, n_empty=0, n_spans_lost=0,
+                       n_cached=sum(k in cached for k in keys))
             try:
-                keys = [(s.src_lang, tgt, s.text) for s in segments]
                 problem = next((shard_errors[k] for k in keys if k in shard_errors), None)
                 if problem:
                     raise DocumentError(problem)
                 outputs = [_unchanged(s) if s.src_lang == tgt else translated[k] for s, k in zip(segments, keys)]
                 blocks, row["n_spans_lost"] = reassemble(doc, segments, outputs)
                 row["output"] = write_document(doc, blocks, tgt, config.out)
-                for i, (seg, out) in enumerate(zip(segments, (o.text for o in outputs))):
-                    empty = not out.strip()
-                    row["n_empty"] += empty
-                    writer.add(doc_id=doc.doc_id, source=doc.source, block_index=seg.block, segment_index=i,
-                               src_lang=seg.src_lang, tgt_lang=tgt, source_text=seg.text, translated_text=out,
-                               empty=empty, engine=spec.name, model=spec.model_label)
+                row["n_empty"] = writer.add_document(doc, segments, outputs, tgt, spec)
                 row.update(status="ok", error=None)
             except Exception as exc:
                 message = str(exc) if isinstance(exc, DocumentError) else f"{type(exc).__name__}: {exc}"
@@ -150,24 +172,14 @@ def translate_documents(config: RunConfig) -> RunSummary:
             row["seconds"] = item.seconds / len(config.to) + share + time.perf_counter() - t0
             rows.append(row)
     writer.close()
-    summary.manifest = write_manifest(config.out, rows)
-
-    summary.ok = sum(r["status"] == "ok" for r in rows)
-    summary.error = sum(r["status"] == "error" for r in rows)
-    summary.errors = [(r["source"], r["tgt_lang"], r["error"]) for r in rows if r["status"] == "error"]
-    summary.segments = sum(len(p.segments) for p in parsed)
-    summary.characters = sum(r["n_chars"] for r in rows if r["status"] == "ok")
-    summary.seconds = round(time.perf_counter() - started, 3)
-    assert summary.ok + summary.error == summary.documents * summary.targets, "a document was not accounted for"
-    _report(summary, rows)
-    return summary
+    return rows
 
 
-def _report(summary: RunSummary, rows: list[dict]) -> None:
+def _report(summary: RunSummary) -> None:
     table = [{
         "documents": summary.documents, "target languages": summary.targets, "ok": summary.ok,
         "failed": summary.error, "segments": summary.segments, "unique translated": summary.unique_translated,
-        "characters": summary.characters, "seconds": summary.seconds,
+        "cache hits": summary.cache_hits, "characters": summary.characters, "seconds": summary.seconds,
     }]
     create_table_artifact(table=table, key="translation-summary", description="babelflow run summary")
     failures = [{"source": s, "target": t, "error": e} for s, t, e in summary.errors]
@@ -177,7 +189,7 @@ def _report(summary: RunSummary, rows: list[dict]) -> None:
 
 def run(config: RunConfig) -> RunSummary:
     """Run the flow with one worker in-process, or one worker process per `--workers`."""
-    check_engine(engine_spec(config))  # before a Prefect server is started for nothing
+    prepare_engine(engine_spec(config))  # fail before a Prefect server is started for nothing
     if config.workers == 1:
         runner = ThreadPoolTaskRunner(max_workers=1)
     else:

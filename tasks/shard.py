@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable
+from typing import Iterable, Mapping
 
-from babelflow.documents import Segment, Shard
+from babelflow.documents import Segment, Shard, Translation
 
 Key = tuple[str, str, str]  # (src, tgt, text)
 
@@ -15,11 +15,14 @@ def approx_tokens(text: str) -> int:
     return len(text.encode("utf-8")) // 4 + 1
 
 
-def make_shards(segments: Iterable[Segment], targets: list[str], shard_tokens: int) -> list[Shard]:
+def make_shards(
+    segments: Iterable[Segment], targets: list[str], shard_tokens: int, done: Mapping[Key, Translation]
+) -> list[Shard]:
     """Each text is sent once per target, whatever the number of documents it appears in.
 
     Segments already in the target language are not sent: their translation is their text. A text
-    gets a word alignment when any of its occurrences carries inline markup.
+    gets a word alignment when any of its occurrences carries inline markup. Texts in `done` (the
+    cache) are not sent again, unless they now need an alignment the cache does not have.
     """
     pairs: dict[tuple[str, str], dict[str, bool]] = defaultdict(dict)
     for seg in segments:
@@ -29,6 +32,9 @@ def make_shards(segments: Iterable[Segment], targets: list[str], shard_tokens: i
                 texts[seg.text] = texts.get(seg.text, False) or seg.marked
     shards: list[Shard] = []
     for (src, tgt), texts in sorted(pairs.items()):
+        texts = {t: a for t, a in texts.items() if not _cached((src, tgt, t), a, done)}
+        if not texts:
+            continue
         current = Shard(len(shards), src, tgt)
         for text in sorted(texts, key=lambda t: (approx_tokens(t), t)):
             n = approx_tokens(text)
@@ -40,3 +46,8 @@ def make_shards(segments: Iterable[Segment], targets: list[str], shard_tokens: i
             current.n_tokens += n
         shards.append(current)
     return shards
+
+
+def _cached(key: Key, needs_alignment: bool, done: Mapping[Key, Translation]) -> bool:
+    hit = done.get(key)
+    return hit is not None and (not needs_alignment or hit.alignment is not None or not hit.text)

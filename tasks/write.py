@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 import uuid
 
-from babelflow.documents import Block, Document
+from babelflow.documents import Block, Document, Segment, Translation
 from connectors.sinks import join, write_bytes
+from tasks.engines.base import EngineSpec
 from tasks.formats import module
 
 SEGMENT_COLUMNS = {
@@ -17,7 +18,7 @@ SEGMENT_COLUMNS = {
 MANIFEST_COLUMNS = {
     "source": "string", "doc_id": "string", "src_lang": "string", "tgt_lang": "string", "status": "string",
     "error": "string", "output": "string", "n_segments": "int64", "n_chars": "int64", "n_empty": "int64",
-    "n_spans_lost": "int64", "seconds": "double",
+    "n_cached": "int64", "n_spans_lost": "int64", "seconds": "double",
 }
 
 
@@ -56,11 +57,20 @@ class SegmentsWriter:
         self.columns: dict[str, list] = {c: [] for c in SEGMENT_COLUMNS}
         self.parts = 0
 
-    def add(self, **row) -> None:
-        for name, values in self.columns.items():
-            values.append(row[name])
+    def add_document(self, doc: Document, segments: list[Segment], outputs: list[Translation], tgt: str,
+                     spec: EngineSpec) -> int:
+        """The document's segments for one target; returns how many came back empty."""
+        empty_count = 0
+        for index, (seg, out) in enumerate(zip(segments, outputs, strict=True)):
+            empty = not out.text.strip()
+            empty_count += empty
+            row = (doc.doc_id, doc.source, seg.block, index, seg.src_lang, tgt, seg.text, out.text, empty,
+                   spec.name, spec.model_label)
+            for values, value in zip(self.columns.values(), row, strict=True):
+                values.append(value)
         if len(self.columns["doc_id"]) >= self.rows_per_part:
             self._flush()
+        return empty_count
 
     def _flush(self) -> None:
         write_bytes(join(self.staging, f"part-{self.parts:05d}.parquet"), _parquet_bytes(self.columns, SEGMENT_COLUMNS))

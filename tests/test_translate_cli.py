@@ -198,3 +198,19 @@ def test_two_worker_processes_give_identical_outputs(cli, cli_process, sources, 
     assert read_segments(one).equals(read_segments(two))
     for lang in ("fr", "de"):
         assert pq.read_table(one / lang / "corpus.parquet").equals(pq.read_table(two / lang / "corpus.parquet"))
+
+
+def test_rerun_is_answered_by_the_cache(cli, sources, tmp_path, tiny_model) -> None:
+    dest = tmp_path / "out"
+    args = ["translate", sources, "--to", "fr", "--from", "en", "--out", dest, "--model", tiny_model]
+    code, first, err = cli(*args)
+    assert code == 0, err
+    before = {p: p.read_bytes() for p in (dest / "fr").rglob("*") if p.is_file()}
+    (sources / "new.txt").write_text("A brand new sentence about the fox.")
+    code, second, err = cli(*args)
+    assert code == 0, err
+    assert " 1 translated," in second, "only the new sentence goes to the model"
+    assert all(p.read_bytes() == data for p, data in before.items() if p.suffix != ".parquet")
+    rows = {Path(r["source"]).name: r for r in pq.read_table(dest / "manifest.parquet").to_pylist()}
+    assert rows["new.txt"]["n_cached"] == 0
+    assert all(r["n_cached"] == r["n_segments"] for name, r in rows.items() if name != "new.txt")

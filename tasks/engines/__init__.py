@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from tasks.engines.base import Engine, EngineSpec, ModelNotFound
 
 _LOADED: dict[EngineSpec, Engine] = {}
@@ -28,6 +31,18 @@ def _load_identity(spec: EngineSpec) -> Engine:
 LOADERS = {"mbart": _load_mbart, "pseudo": _load_pseudo, "identity": _load_identity}
 
 
+def prepare_engine(spec: EngineSpec) -> str:
+    """Make sure the engine can run here (the model is found or downloaded, else ModelNotFound) and
+    return its cache key: what decides its output (engine, model and revision, beams), hashed."""
+    revision = ""
+    if spec.name == "mbart":
+        from tasks.engines.mbart import model_revision, resolve_model
+
+        revision = model_revision(resolve_model(spec.model))
+    identity = json.dumps([spec.name, spec.model_label, revision, spec.beams])
+    return hashlib.sha256(identity.encode()).hexdigest()[:16]
+
+
 def load_engine(spec: EngineSpec) -> Engine:
     """The engine for `spec`, built on first use in this process and reused after."""
     if spec not in _LOADED:
@@ -35,4 +50,4 @@ def load_engine(spec: EngineSpec) -> Engine:
     return _LOADED[spec]
 
 
-__all__ = ["Engine", "EngineSpec", "ModelNotFound", "LOADERS", "load_engine"]
+__all__ = ["Engine", "EngineSpec", "ModelNotFound", "LOADERS", "load_engine", "prepare_engine"]

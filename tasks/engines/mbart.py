@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from pathlib import Path
@@ -50,6 +51,21 @@ def resolve_model(model: str) -> str:
         return snapshot_download(model, allow_patterns=["*.json", "*.model", "*.txt", weights])
     except Exception as exc:
         raise ModelNotFound(hint.format(reason=f"{type(exc).__name__}: {exc}".splitlines()[0][:300])) from exc
+
+
+def model_revision(path: str) -> str:
+    """The hub commit of a cached snapshot, else a fingerprint of the folder's model files."""
+    folder = Path(path)
+    if folder.parent.name == "snapshots":
+        return folder.name
+    digest = hashlib.sha256()
+    for file in sorted(folder.iterdir()):
+        if file.suffix in {".json", ".safetensors", ".bin", ".model"}:
+            stat = file.stat()
+            digest.update(f"{file.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+            if file.name == "config.json":
+                digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 class MBartEngine:
@@ -105,8 +121,6 @@ class MBartEngine:
         return [p for p in pieces if p] or [text]
 
     def _translate_pieces(self, texts: list[str], src: str, tgt: str) -> list[str]:
-        import torch
-
         if not texts:
             return []
         tok = self.tokenizer
@@ -116,9 +130,20 @@ class MBartEngine:
         forced_bos = tok.convert_tokens_to_ids(tgt)
         results: list[str] = [""] * len(texts)
         for batch in self._batches(order, [len(x) for x in ids]):
-            limits = [self._max_new_tokens(len(ids[i])) for i in batch]
-            enc = tok.pad({"input_ids": [ids[i] for i in batch]}, return_tensors="pt")
-            enc = {k: v.to(self.device, non_blocking=True) for k, v in enc.items()}
+            rows = self._generate([ids[i] for i in batch], forced_bos)
+            for i, text in zip(batch, tok.batch_decode(rows, skip_special_tokens=True)):
+                results[i] = text.strip()
+        return results
+
+    def _generate(self, batch: list[list[int]], forced_bos: int) -> list[list[int]]:
+        """Output ids per input; on CUDA out-of-memory the batch is halved and retried."""
+        import torch
+
+        limits = [self._max_new_tokens(len(x)) for x in batch]
+        enc = self.tokenizer.pad({"input_ids": batch}, return_tensors="pt")
+        if self.device.type == "cuda":
+            enc = {k: v.pin_memory().to(self.device, non_blocking=True) for k, v in enc.items()}
+        try:
             with torch.inference_mode():
                 out = self.model.generate(
                     **enc,
@@ -127,12 +152,16 @@ class MBartEngine:
                     do_sample=False,
                     max_new_tokens=max(limits),
                 )
-            # Each output gets its own length limit, so its text does not depend on its batch mates:
-            # alone, it would have been the start token, limit - 1 tokens and a forced </s>.
-            rows = [row[:limit] for row, limit in zip(out.tolist(), limits)]
-            for i, text in zip(batch, tok.batch_decode(rows, skip_special_tokens=True)):
-                results[i] = text.strip()
-        return results
+        except torch.OutOfMemoryError:
+            if len(batch) == 1:
+                raise
+            torch.cuda.empty_cache()
+            half = len(batch) // 2
+            log.warning("out of memory on a batch of %d; retrying in halves", len(batch))
+            return self._generate(batch[:half], forced_bos) + self._generate(batch[half:], forced_bos)
+        # Each output gets its own length limit, so its text does not depend on its batch mates:
+        # alone, it would have been the start token, limit - 1 tokens and a forced </s>.
+        return [row[:limit] for row, limit in zip(out.tolist(), limits)]
 
     def _max_new_tokens(self, n_source: int) -> int:
         return min(int(n_source * 1.5) + 10, self.max_input + 2)
