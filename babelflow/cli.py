@@ -22,7 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--to", help="target languages, comma separated: fr,de or fr_XX,de_DE")
     tr.add_argument("--out", help="destination folder")
     tr.add_argument("--from", dest="src_lang", help="source language, or 'auto' (default) to detect per document")
-    tr.add_argument("--engine", help="mbart (default), pseudo or identity")
+    tr.add_argument("--engine", help="mbart (default), ct2 (CTranslate2, pip install babelflow[ct2]), pseudo or identity")
     tr.add_argument("--model", help=f"hub id or local directory (default: {DEFAULT_MODEL})")
     tr.add_argument("--config", help="YAML run config; command-line options override it")
     tr.add_argument("--workers", type=int, help="worker processes, each loading the model once (default: 1)")

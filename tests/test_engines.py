@@ -41,10 +41,10 @@ def test_translation_is_deterministic_and_depends_on_target(mbart) -> None:
 
 def test_long_segment_is_split_not_truncated(mbart) -> None:
     long = " ".join(_sentences(40, seed=3)).replace(".", "")
-    assert len(mbart.tokenizer(long)["input_ids"]) > 4 * mbart.max_input
-    pieces = mbart.pieces(long, "en_XX")
+    assert len(mbart.text.tokenizer(long)["input_ids"]) > 4 * mbart.text.max_input
+    pieces = mbart.text.pieces(long, "en_XX")
     assert len(pieces) >= 4
-    assert all(len(mbart.tokenizer(p, add_special_tokens=False)["input_ids"]) <= mbart.max_input for p in pieces)
+    assert all(len(mbart.text.tokenizer(p, add_special_tokens=False)["input_ids"]) <= mbart.text.max_input for p in pieces)
     assert "".join(pieces).replace(" ", "") == long.replace(" ", ""), "every character is kept"
     whole = mbart.translate([long], "en_XX", "fr_XX")[0].text
     parts = [t.text for t in mbart.translate(pieces, "en_XX", "fr_XX")]
@@ -53,7 +53,7 @@ def test_long_segment_is_split_not_truncated(mbart) -> None:
 
 def test_unspaced_target_joins_pieces_without_spaces(mbart) -> None:
     long = " ".join(_sentences(20, seed=4)).replace(".", "")
-    pieces = mbart.pieces(long, "en_XX")
+    pieces = mbart.text.pieces(long, "en_XX")
     parts = [t.text for t in mbart.translate(pieces, "en_XX", "ja_XX")]
     assert mbart.translate([long], "en_XX", "ja_XX")[0].text == "".join(parts)
 
@@ -98,3 +98,34 @@ def test_mbart_alignment_of_an_over_long_segment_is_monotone(mbart) -> None:
     alignment = mbart.align([long], [target], "en_XX", "fr_XX")[0]
     starts = [s0 for s0, *_ in alignment]
     assert starts == sorted(starts) and len(alignment) == len(word_spans(target))
+
+
+@pytest.fixture(scope="module")
+def ct2(tiny_model):
+    return load_engine(EngineSpec("ct2", str(tiny_model), max_batch_tokens=256))
+
+
+def test_ct2_is_converted_once_beside_the_model(ct2, tiny_model) -> None:
+    converted = tiny_model.parent / f"{tiny_model.name}.ct2-int8"
+    stamp = (converted / "model.bin").stat().st_mtime_ns
+    load_engine(EngineSpec("ct2", str(tiny_model), max_batch_tokens=512))
+    assert (converted / "model.bin").stat().st_mtime_ns == stamp
+
+
+def test_ct2_batched_equals_one_at_a_time_and_splits_long_segments(ct2) -> None:
+    texts = _sentences(40, seed=7)
+    batched = [t.text for t in ct2.translate(texts, "en_XX", "de_DE")]
+    assert batched == [ct2.translate([t], "en_XX", "de_DE")[0].text for t in texts]
+    long = " ".join(_sentences(30, seed=8)).replace(".", "")
+    pieces = ct2.text.pieces(long, "en_XX")
+    assert len(pieces) > 2
+    assert ct2.translate([long], "en_XX", "de_DE")[0].text == " ".join(
+        p for p in (t.text for t in ct2.translate(pieces, "en_XX", "de_DE")) if p)
+
+
+def test_ct2_alignment_covers_every_target_word(ct2) -> None:
+    sources = _sentences(6, seed=9)
+    targets = [t.text for t in ct2.translate(sources, "en_XX", "fr_XX")]
+    for source, target, alignment in zip(sources, targets, ct2.align(sources, targets, "en_XX", "fr_XX")):
+        assert [(t0, t1) for *_, t0, t1 in alignment] == word_spans(target)
+        assert all((s0, s1) in word_spans(source) for s0, s1, *_ in alignment)

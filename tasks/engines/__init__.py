@@ -16,6 +16,12 @@ def _load_mbart(spec: EngineSpec) -> Engine:
     return MBartEngine(spec)
 
 
+def _load_ct2(spec: EngineSpec) -> Engine:
+    from tasks.engines.ct2 import CT2Engine
+
+    return CT2Engine(spec)
+
+
 def _load_pseudo(spec: EngineSpec) -> Engine:
     from tasks.engines.pseudo import PseudoEngine
 
@@ -28,15 +34,15 @@ def _load_identity(spec: EngineSpec) -> Engine:
     return IdentityEngine()
 
 
-LOADERS = {"mbart": _load_mbart, "pseudo": _load_pseudo, "identity": _load_identity}
+LOADERS = {"mbart": _load_mbart, "ct2": _load_ct2, "pseudo": _load_pseudo, "identity": _load_identity}
 
 
 def prepare_engine(spec: EngineSpec) -> str:
     """Make sure the engine can run here (the model is found or downloaded, else ModelNotFound) and
     return its cache key: what decides its output (engine, model and revision, beams), hashed."""
     revision = ""
-    if spec.name == "mbart":
-        from tasks.engines.mbart import model_revision, resolve_model
+    if spec.name in ("mbart", "ct2"):
+        from tasks.engines.hub import model_revision, resolve_model
 
         revision = model_revision(resolve_model(spec.model))
     identity = json.dumps([spec.name, spec.model_label, revision, spec.beams])

@@ -26,7 +26,7 @@ class EngineSpec:
     @property
     def model_label(self) -> str:
         """What the segments table records as `model`."""
-        return self.model if self.name == "mbart" else ""
+        return self.model if self.name in ("mbart", "ct2") else ""
 
 
 class Engine(Protocol):

@@ -1,0 +1,108 @@
+"""mBART-50 on CTranslate2: the same checkpoint converted once, int8 on CPU, bf16 on GPU."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+from babelflow.documents import Translation
+from tasks.engines.base import EngineSpec
+from tasks.engines.hub import model_revision, resolve_model
+from tasks.engines.mbart_text import MBartText
+from tasks.engines.words import align_from_attention, monotone_alignment
+from tasks.project import Alignment
+
+
+def converted(path: str, quantization: str) -> str:
+    """The CTranslate2 copy of a Hugging Face checkpoint, converted on first use.
+
+    Beside a local model folder when it is writable, else in the user's cache; built in a temporary
+    folder and renamed, so a crash never leaves a half-converted model that looks complete.
+    """
+    source = Path(path)
+    beside = source.parent / f"{source.name}.ct2-{quantization}"
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "babelflow" / "ct2"
+    target = beside if source.parent.name != "snapshots" and os.access(source.parent, os.W_OK) else (
+        cache / f"{model_revision(path)}-{quantization}"
+    )
+    if (target / "model.bin").exists():
+        return str(target)
+    from ctranslate2.converters import TransformersConverter
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+    try:
+        TransformersConverter(path).convert(str(staging), quantization=quantization, force=True)
+        try:
+            staging.rename(target)
+        except OSError:  # another worker finished first
+            shutil.rmtree(staging)
+    finally:
+        if staging.exists() and staging != target:
+            shutil.rmtree(staging, ignore_errors=True)
+    return str(target)
+
+
+class CT2Engine:
+    def __init__(self, spec: EngineSpec) -> None:
+        import ctranslate2
+        import torch
+
+        self.spec = spec
+        path = resolve_model(spec.model)
+        device = spec.device
+        if device == "auto":
+            device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+        kind, _, index = device.partition(":")
+        quantization, compute = ("int8", "int8") if kind == "cpu" else ("bfloat16", "int8_bfloat16")
+        self.text = MBartText(path)
+        self.translator = ctranslate2.Translator(
+            converted(path, quantization), device=kind, device_index=int(index or 0), compute_type=compute,
+            intra_threads=torch.get_num_threads() if kind == "cpu" else 0,
+        )
+
+    def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[Translation]:
+        return self.text.translate(texts, src, tgt, self._translate_pieces)
+
+    def _tokens(self, texts: Sequence[str], lang: str) -> list[list[str]]:
+        tok = self.text.tokenizer
+        tok.src_lang = lang
+        return [tok.convert_ids_to_tokens(ids) for ids in tok(list(texts))["input_ids"]]
+
+    def _translate_pieces(self, texts: list[str], src: str, tgt: str) -> list[str]:
+        tokens = self._tokens(texts, src)
+        limits = [self.text.max_new_tokens(len(t)) for t in tokens]
+        results = self.translator.translate_batch(
+            tokens, target_prefix=[[tgt]] * len(tokens), beam_size=self.spec.beams,
+            max_batch_size=self.spec.max_batch_tokens, batch_type="tokens", max_decoding_length=max(limits),
+        )
+        tok = self.text.tokenizer
+        # Trim each output to its own limit (as alone it would stop there): batch-independent results.
+        ids = [tok.convert_tokens_to_ids(r.hypotheses[0][1 : limit - 1]) for r, limit in zip(results, limits)]
+        return [t.strip() for t in tok.batch_decode(ids, skip_special_tokens=True)]
+
+    def align(self, sources: Sequence[str], targets: Sequence[str], src: str, tgt: str) -> list[Alignment]:
+        """Word alignment from the attention CTranslate2 returns when forced through the translation."""
+        src_enc, tgt_enc, fits = self.text.encode_pairs(sources, targets, src, tgt)
+        results = [monotone_alignment(s, t) for s, t in zip(sources, targets)]
+        if not fits:
+            return results
+        tok = self.text.tokenizer
+        source_tokens = [tok.convert_ids_to_tokens(src_enc["input_ids"][i]) for i in fits]
+        prefixes = [tok.convert_ids_to_tokens(tgt_enc["input_ids"][i][:-1]) for i in fits]  # [tgt_code] text
+        out = self.translator.translate_batch(
+            source_tokens, target_prefix=prefixes, beam_size=1, return_attention=True,
+            max_decoding_length=max(len(p) for p in prefixes) + 1, max_batch_size=self.spec.max_batch_tokens,
+            batch_type="tokens",
+        )
+        for i, result in zip(fits, out):
+            # attention[t] is for the token at position t + 1 of the target; tokenizer offsets line up
+            # with `[tgt_code] text </s>`, so shift by one to put the language code at index 0.
+            attention = [[0.0] * len(src_enc["input_ids"][i])] + result.attention[0]
+            results[i] = align_from_attention(
+                sources[i], targets[i], src_enc["offset_mapping"][i], tgt_enc["offset_mapping"][i], attention
+            )
+        return results
