@@ -47,9 +47,17 @@ class TranslationCache:
             "tgt": pa.array([shard.tgt] * len(shard.texts), pa.string()),
             "text": pa.array(shard.texts, pa.string()),
             "translation": pa.array([t.text for t in translations], pa.string()),
-            "alignment": pa.array([list(map(list, t.alignment)) if t.alignment else None for t in translations],
-                                  pa.list_(pa.list_(pa.int32(), 4))),
+            "alignment": _alignments(translations),
         })
         out = io.BytesIO()
         pq.write_table(table, out)
         write_bytes(join(self.folder, f"part-{uuid.uuid4().hex}.parquet"), out.getvalue())
+
+
+def _alignments(translations: list[Translation]):
+    import pyarrow as pa
+
+    kind = pa.list_(pa.list_(pa.int32(), 4))
+    if not any(t.alignment for t in translations):
+        return pa.nulls(len(translations), kind)
+    return pa.array([list(map(list, t.alignment)) if t.alignment else None for t in translations], kind)

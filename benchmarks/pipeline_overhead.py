@@ -1,0 +1,81 @@
+"""What the pipeline costs around the model: the identity engine over generated corpora.
+
+    python benchmarks/pipeline_overhead.py --sizes 100000 1000000
+
+Each size runs `babelflow translate corpus.parquet --engine identity` in its own process and reports
+segments per second (of the flow's own time, and of the whole command with Prefect start-up) and
+the peak RSS of that process. Prints JSON lines, then a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+WORDS = ("the a of to and in is was for on that with as by at from it this be are or an have not "
+         "data model page user file report system value time price order account city river market").split()
+
+
+def make_corpus(path: Path, rows: int, seed: int = 0) -> None:
+    """Short one-sentence rows, a third of them repeated, like web boilerplate and legal clauses."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = random.Random(seed)
+    common = [" ".join(rng.choices(WORDS, k=rng.randint(3, 12))).capitalize() + "." for _ in range(2000)]
+    writer = None
+    for start in range(0, rows, 100_000):
+        n = min(100_000, rows - start)
+        texts = [rng.choice(common) if rng.random() < 0.33 else
+                 " ".join(rng.choices(WORDS, k=rng.randint(3, 14))).capitalize() + f" {start + i}."
+                 for i in range(n)]
+        table = pa.table({"id": pa.array(range(start, start + n), pa.int64()), "text": texts})
+        writer = writer or pq.ParquetWriter(path, table.schema)
+        writer.write_table(table)
+    writer.close()
+
+
+def run(rows: int, workdir: Path) -> dict:
+    corpus = workdir / f"corpus-{rows}.parquet"
+    make_corpus(corpus, rows)
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "babelflow.cli", "translate", str(corpus), "--to", "fr", "--from", "en",
+         "--engine", "identity", "--out", str(workdir / f"out-{rows}")],
+        capture_output=True, text=True, check=True,
+    )
+    wall = time.perf_counter() - start
+    segments = int(re.search(r"\((\d+) segments", result.stdout).group(1))
+    flow_seconds = float(re.search(r"from cache, ([\d.]+) s\)", result.stdout).group(1))
+    return {
+        "segments": segments, "flow_seconds": round(flow_seconds, 2), "wall_seconds": round(wall, 2),
+        "seg_per_s_flow": round(segments / flow_seconds), "seg_per_s_wall": round(segments / wall),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    args = parser.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for rows in args.sizes:
+            results.append({"rows": rows, **run(rows, Path(tmp))})
+            print(json.dumps(results[-1]), flush=True)
+    print(f"\n{'rows':>9} {'segments':>9} {'flow s':>8} {'wall s':>8} {'seg/s (flow)':>13} {'seg/s (wall)':>13} {'peak RSS MB':>12}")
+    for r in results:
+        print(f"{r['rows']:>9} {r['segments']:>9} {r['flow_seconds']:>8} {r['wall_seconds']:>8} "
+              f"{r['seg_per_s_flow']:>13} {r['seg_per_s_wall']:>13} {r['peak_rss_mb']:>12}")
+
+
+if __name__ == "__main__":
+    main()
