@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,12 +32,7 @@ class Document:
     skeleton: Any = None  # whatever the format needs to render back
     src_lang: str | None = None
     doc_id: str = ""
-
-    @staticmethod
-    def make_id(source: str, data: bytes) -> str:
-        """Stable across runs: the same bytes at the same place get the same id."""
-        h = hashlib.sha256(source.encode() + b"\0" + hashlib.sha256(data).digest())
-        return h.hexdigest()[:20]
+    first_block: int = 0  # a corpus is read in parts: where this part starts in the whole document
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import tempfile
 import uuid
 
 from babelflow.documents import DocumentError
@@ -23,21 +24,54 @@ def safe_relpath(relpath: str) -> str:
     return norm
 
 
-def write_bytes(url: str, data: bytes) -> None:
-    """Atomic on local disks (temp file + rename); object stores commit a whole object on close."""
-    from fsspec.core import url_to_fs
+class AtomicFile:
+    """A file that appears at `url` whole, on commit, or not at all.
 
-    fs, path = url_to_fs(url)
-    if "file" in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)):
-        directory = os.path.dirname(path)
-        os.makedirs(directory, exist_ok=True)
-        tmp = os.path.join(directory, f".{os.path.basename(path)}.{uuid.uuid4().hex}.tmp")
+    Local disks: a temporary name beside the target, then rename. Other stores: a local temporary
+    file, uploaded on commit (object stores make an object visible only once it is complete).
+    """
+
+    def __init__(self, url: str) -> None:
+        from fsspec.core import url_to_fs
+
+        self.fs, self.path = url_to_fs(url)
+        protocols = self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,)
+        self.local = "file" in protocols or "local" in protocols
+        if self.local:
+            directory = os.path.dirname(self.path)
+            os.makedirs(directory, exist_ok=True)
+            self.tmp = os.path.join(directory, f".{os.path.basename(self.path)}.{uuid.uuid4().hex}.tmp")
+        else:
+            fd, self.tmp = tempfile.mkstemp(prefix="babelflow-", suffix=".tmp")
+            os.close(fd)
+        self.handle = open(self.tmp, "wb")
+
+    def commit(self) -> None:
+        self.handle.close()
         try:
-            with open(tmp, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
+            if self.local:
+                os.replace(self.tmp, self.path)
+            else:
+                self.fs.put_file(self.tmp, self.path)
         finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    else:
-        fs.pipe_file(path, data)
+            if os.path.exists(self.tmp):
+                os.unlink(self.tmp)
+
+    def abort(self) -> None:
+        self.handle.close()
+        if os.path.exists(self.tmp):
+            os.unlink(self.tmp)
+
+    def __enter__(self):
+        return self.handle
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.abort()
+
+
+def write_bytes(url: str, data: bytes) -> None:
+    with AtomicFile(url) as f:
+        f.write(data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob as globlib
 import posixpath
 from dataclasses import dataclass
+from typing import BinaryIO
 
 
 class SourceError(ValueError):
@@ -13,9 +14,10 @@ class SourceError(ValueError):
 
 @dataclass(frozen=True)
 class Source:
-    url: str  # what read_bytes() takes
+    url: str  # what open_source() takes
     relpath: str  # where its outputs go under DEST/<lang>/
     size: int
+    version: str = ""  # ETag or modification time: with the size, tells a changed source
 
 
 def _is_hidden(relpath: str) -> bool:
@@ -40,7 +42,7 @@ def list_sources(specs: list[str], exclude: list[str] = ()) -> list[Source]:
             if root and _is_hidden(rel):
                 return
             url = prefix + file_path
-            found.setdefault(url, Source(url, rel, int(info.get("size") or 0)))
+            found.setdefault(url, Source(url, rel, int(info.get("size") or 0), _version(info)))
 
         if globlib.has_magic(path):
             root = path[: min(path.index(c) for c in "*?[" if c in path)]
@@ -62,8 +64,15 @@ def list_sources(specs: list[str], exclude: list[str] = ()) -> list[Source]:
     return list(found.values())
 
 
-def read_bytes(url: str) -> bytes:
+def _version(info: dict) -> str:
+    for key in ("ETag", "etag", "mtime", "LastModified", "last_modified", "updated", "created"):
+        if info.get(key) is not None:
+            return str(info[key]).strip('"')
+    return ""
+
+
+def open_source(url: str) -> BinaryIO:
+    """A seekable binary file; the caller closes it."""
     import fsspec
 
-    with fsspec.open(url, "rb") as f:
-        return f.read()
+    return fsspec.open(url, "rb").open()

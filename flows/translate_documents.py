@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
+from typing import Iterator
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
@@ -14,24 +15,40 @@ from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 from babelflow.config import RunConfig
 from babelflow.documents import Document, DocumentError, Segment, Translation
 from connectors.sinks import join
-from connectors.sources import list_sources
+from connectors.sources import Source, list_sources
 from tasks.cache import TranslationCache
 from tasks.engines import EngineSpec, prepare_engine
 from tasks.formats import FormatOptions
-from tasks.parse import parse_document
+from tasks.parse import read_document
 from tasks.project import exact_alignment
 from tasks.reassemble import reassemble
 from tasks.segment import segment_document
 from tasks.shard import Key, make_shards
 from tasks.translate import init_worker, translate_shard_task
-from tasks.write import SegmentsWriter, write_document, write_manifest
+from tasks.write import DocumentSink, SegmentsWriter, write_manifest
+
+
+GROUP_SEGMENTS = 100_000  # segments held in memory at once; corpora stream through in parts
 
 
 @dataclass
-class _Parsed:
-    doc: Document
+class _Part:
+    """One part of a document (a whole file, or a run of corpus rows), or why it could not be read."""
+
+    source: Source
+    doc: Document | None
     segments: list[Segment]
     seconds: float
+    last: bool
+    error: str | None = None
+
+
+@dataclass
+class _Output:
+    """One (document, target) manifest row, built up over the document's parts."""
+
+    sink: DocumentSink
+    row: dict
 
 
 @dataclass
@@ -67,69 +84,95 @@ def translate_documents(config: RunConfig) -> RunSummary:
     started = time.perf_counter()
     spec = engine_spec(config)
     cache = TranslationCache(cache_root(config), prepare_engine(spec))
-
     sources = list_sources(config.sources, exclude=[config.out])
-    parsed, failed = _parse_all(sources, config)
-    logger.info("%d documents parsed, %d unreadable", len(parsed), len(failed))
-
     translated = cache.load()
     cached = set(translated)
-    shards = make_shards((s for p in parsed for s in p.segments), config.to, config.shard_tokens, translated)
-    t0 = time.perf_counter()
-    shard_errors = _translate_all(spec, shards, cache, translated)
-    translate_seconds = time.perf_counter() - t0
-
-    rows = _write_all(config, spec, parsed, failed, translated, cached, shard_errors, translate_seconds)
-    summary = RunSummary(
-        documents=len(sources), targets=len(config.to), manifest=write_manifest(config.out, rows),
-        ok=sum(r["status"] == "ok" for r in rows), error=sum(r["status"] == "error" for r in rows),
-        errors=[(r["source"], r["tgt_lang"], r["error"]) for r in rows if r["status"] == "error"],
-        segments=sum(len(p.segments) for p in parsed),
-        unique_translated=sum(len(s.texts) for s in shards),
-        cache_hits=len(cached & {(s.src_lang, t, s.text) for p in parsed for s in p.segments for t in config.to}),
-        characters=sum(r["n_chars"] for r in rows if r["status"] == "ok"),
-        seconds=round(time.perf_counter() - started, 3),
-    )
+    summary = RunSummary(documents=len(sources), targets=len(config.to))
+    outputs: dict[tuple[str, str], _Output] = {}
+    rows: list[dict] = []
+    writer = SegmentsWriter(config.out)
+    with _progress() as bar:
+        for group in _groups(_parts(sources, config)):
+            segments = [s for part in group for s in part.segments]
+            shards = make_shards(segments, config.to, config.shard_tokens, translated)
+            bar.total += sum(len(s.texts) for s in shards)
+            t0 = time.perf_counter()
+            errors = _translate_all(spec, shards, cache, translated, bar)
+            share = (time.perf_counter() - t0) / max(1, sum(len(s.text) for s in segments)) / len(config.to)
+            for part in group:
+                rows += _write_part(part, config, spec, translated, cached, errors, share, outputs, writer)
+            summary.segments += len(segments)
+            summary.unique_translated += sum(len(s.texts) for s in shards)
+            summary.cache_hits += len(cached & {(s.src_lang, t, s.text) for s in segments for t in config.to})
+    writer.close()
+    logger.info("%d documents, %d segments", len(sources), summary.segments)
+    summary.manifest = write_manifest(config.out, rows)
+    summary.ok = sum(r["status"] == "ok" for r in rows)
+    summary.error = sum(r["status"] == "error" for r in rows)
+    summary.errors = [(r["source"], r["tgt_lang"], r["error"]) for r in rows if r["status"] == "error"]
+    summary.characters = sum(r["n_chars"] for r in rows if r["status"] == "ok")
+    summary.seconds = round(time.perf_counter() - started, 3)
     if summary.ok + summary.error != summary.documents * summary.targets:
         raise RuntimeError("internal error: a document was not accounted for in the manifest")
     _report(summary)
     return summary
 
 
-def _parse_all(sources, config: RunConfig) -> tuple[list[_Parsed], dict[str, str]]:
+def _parts(sources: list[Source], config: RunConfig) -> Iterator[_Part]:
+    """Every part of every document, in order, each segmented; a document that fails stops there."""
     options = FormatOptions(config.text_column)
-    parsed: list[_Parsed] = []
-    failed: dict[str, str] = {}
     for source in sources:
+        parts = read_document(source, options, config.src_lang)
         t0 = time.perf_counter()
         try:
-            doc = parse_document(source, options, config.src_lang)
-            parsed.append(_Parsed(doc, segment_document(doc), time.perf_counter() - t0))
+            part = next(parts)
+            while True:
+                segments = segment_document(part)
+                following = next(parts, None)
+                yield _Part(source, part, segments, time.perf_counter() - t0, following is None)
+                if following is None:
+                    break
+                part, t0 = following, time.perf_counter()
         except DocumentError as exc:
-            failed[source.url] = str(exc)
+            yield _Part(source, None, [], 0.0, True, str(exc))
         except Exception as exc:  # a parser bug must cost one document, not the run
-            failed[source.url] = f"{type(exc).__name__}: {exc}"
-    return parsed, failed
+            yield _Part(source, None, [], 0.0, True, f"{type(exc).__name__}: {exc}")
 
 
-def _translate_all(spec: EngineSpec, shards, cache: TranslationCache, translated: dict[Key, Translation]) -> dict[Key, str]:
-    """Submit every shard; idle workers pull the next. Each finished shard is cached at once."""
+def _groups(parts: Iterator[_Part]) -> Iterator[list[_Part]]:
+    group: list[_Part] = []
+    size = 0
+    for part in parts:
+        group.append(part)
+        size += len(part.segments)
+        if size >= GROUP_SEGMENTS:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
+
+
+def _progress():
     from tqdm import tqdm
 
+    return tqdm(total=0, unit="seg", desc="translating", disable=None, leave=False)
+
+
+def _translate_all(spec: EngineSpec, shards, cache: TranslationCache, translated: dict[Key, Translation], bar) -> dict[Key, str]:
+    """Submit every shard; idle workers pull the next. Each finished shard is cached at once."""
     errors: dict[Key, str] = {}
     futures = {translate_shard_task.submit(spec, shard): shard for shard in shards}
-    with tqdm(total=sum(len(s.texts) for s in shards), unit="seg", desc="translating", disable=None, leave=False) as bar:
-        for future in as_completed(list(futures)):
-            shard = futures[future]
-            try:
-                outputs = future.result()
-            except Exception as exc:
-                for text in shard.texts:
-                    errors[(shard.src, shard.tgt, text)] = f"translation failed: {type(exc).__name__}: {exc}"
-            else:
-                cache.add(shard, outputs)
-                translated.update(((shard.src, shard.tgt, t), o) for t, o in zip(shard.texts, outputs))
-            bar.update(len(shard.texts))
+    for future in as_completed(list(futures)):
+        shard = futures[future]
+        try:
+            outputs = future.result()
+        except Exception as exc:
+            for text in shard.texts:
+                errors[(shard.src, shard.tgt, text)] = f"translation failed: {type(exc).__name__}: {exc}"
+        else:
+            cache.add(shard, outputs)
+            translated.update(((shard.src, shard.tgt, t), o) for t, o in zip(shard.texts, outputs))
+        bar.update(len(shard.texts))
     return errors
 
 
@@ -138,41 +181,56 @@ def _unchanged(segment: Segment) -> Translation:
     return Translation(segment.text, tuple(exact_alignment(len(segment.text))) if segment.marked else None)
 
 
-def _write_all(config, spec, parsed, failed, translated, cached, shard_errors, translate_seconds) -> list[dict]:
-    """One manifest row per (document, target): documents and segments written, or the reason why not."""
-    rows: list[dict] = []
-    for url, message in failed.items():
-        for tgt in config.to:
-            rows.append(dict(source=url, tgt_lang=tgt, status="error", error=message, n_segments=0, n_chars=0,
-                             n_empty=0, n_cached=0, n_spans_lost=0, seconds=0.0))
-    total_chars = sum(len(s.text) for p in parsed for s in p.segments) or 1
-    writer = SegmentsWriter(config.out)
-    for item in parsed:
-        doc, segments = item.doc, item.segments
-        n_chars = sum(len(s.text) for s in segments)
-        share = translate_seconds * n_chars / total_chars / len(config.to)
-        for tgt in config.to:
+def _write_part(part: _Part, config, spec, translated, cached, errors, share, outputs, writer) -> list[dict]:
+    """Add one part to each target's output; a document's manifest rows come with its last part."""
+    done: list[dict] = []
+    for tgt in config.to:
+        out = outputs.get((part.source.url, tgt))
+        if out is None:
+            out = outputs[(part.source.url, tgt)] = _Output(
+                DocumentSink(config.out, part.doc.relpath if part.doc else "", tgt),
+                dict(source=part.source.url, doc_id=part.doc.doc_id if part.doc else None, tgt_lang=tgt,
+                     src_lang=None, status="ok", error=None, output=None, n_segments=0, n_chars=0,
+                     n_empty=0, n_cached=0, n_spans_lost=0, seconds=0.0),
+            )
+        row = out.row
+        if row["status"] == "ok":
             t0 = time.perf_counter()
-            keys = [(s.src_lang, tgt, s.text) for s in segments]
-            row = dict(source=doc.source, doc_id=doc.doc_id, src_lang=doc.src_lang, tgt_lang=tgt,
-                       n_segments=len(segments), n_chars=n_chars, n_empty=0, n_spans_lost=0,
-                       n_cached=sum(k in cached for k in keys))
             try:
-                problem = next((shard_errors[k] for k in keys if k in shard_errors), None)
-                if problem:
-                    raise DocumentError(problem)
-                outputs = [_unchanged(s) if s.src_lang == tgt else translated[k] for s, k in zip(segments, keys)]
-                blocks, row["n_spans_lost"] = reassemble(doc, segments, outputs)
-                row["output"] = write_document(doc, blocks, tgt, config.out)
-                row["n_empty"] = writer.add_document(doc, segments, outputs, tgt, spec)
-                row.update(status="ok", error=None)
+                if part.error:
+                    raise DocumentError(part.error)
+                _add_part(part, tgt, row, out.sink, translated, cached, errors, writer, spec)
             except Exception as exc:
+                out.sink.abort()
                 message = str(exc) if isinstance(exc, DocumentError) else f"{type(exc).__name__}: {exc}"
                 row.update(status="error", error=message, output=None)
-            row["seconds"] = item.seconds / len(config.to) + share + time.perf_counter() - t0
-            rows.append(row)
-    writer.close()
-    return rows
+            row["seconds"] += part.seconds / len(config.to) + share * sum(len(s.text) for s in part.segments)
+            row["seconds"] += time.perf_counter() - t0
+        if part.last:
+            if row["status"] == "ok":
+                try:
+                    row["output"] = out.sink.commit()
+                except Exception as exc:
+                    row.update(status="error", error=f"cannot write: {type(exc).__name__}: {exc}")
+            done.append(outputs.pop((part.source.url, tgt)).row)
+    return done
+
+
+def _add_part(part: _Part, tgt: str, row: dict, sink: DocumentSink, translated, cached, errors, writer, spec) -> None:
+    doc, segments = part.doc, part.segments
+    keys = [(s.src_lang, tgt, s.text) for s in segments]
+    problem = next((errors[k] for k in keys if k in errors), None)
+    if problem:
+        raise DocumentError(problem)
+    results = [_unchanged(s) if s.src_lang == tgt else translated[k] for s, k in zip(segments, keys)]
+    blocks, lost = reassemble(doc, segments, results)
+    sink.add(doc, blocks)
+    row["n_empty"] += writer.add_document(doc, segments, results, tgt, spec, row["n_segments"])
+    row["src_lang"] = row["src_lang"] or doc.src_lang
+    row["n_segments"] += len(segments)
+    row["n_chars"] += sum(len(s.text) for s in segments)
+    row["n_cached"] += sum(k in cached for k in keys)
+    row["n_spans_lost"] += lost
 
 
 def _report(summary: RunSummary) -> None:

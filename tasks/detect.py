@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from babelflow.documents import Document, DocumentError
 from babelflow.languages import MBART50, iso, to_mbart
-from tasks.formats import PER_BLOCK_LANGUAGE
+from tasks.formats import STREAMING
 
 _SAMPLE_CHARS = 4000
 
@@ -34,7 +34,7 @@ def assign_languages(doc: Document, src: str) -> None:
     if src != "auto":
         doc.src_lang = src
         return
-    if doc.format in PER_BLOCK_LANGUAGE:
+    if doc.format in STREAMING:
         counts: Counter[str] = Counter()
         for block in doc.blocks:
             if block.translatable and block.text.strip():

@@ -6,9 +6,9 @@ import io
 import uuid
 
 from babelflow.documents import Block, Document, Segment, Translation
-from connectors.sinks import join, write_bytes
+from connectors.sinks import AtomicFile, join, write_bytes
 from tasks.engines.base import EngineSpec
-from tasks.formats import module
+from tasks.formats import STREAMING, module
 
 SEGMENT_COLUMNS = {
     "doc_id": "string", "source": "string", "block_index": "int32", "segment_index": "int32",
@@ -26,10 +26,37 @@ def output_url(dest: str, tgt: str, relpath: str) -> str:
     return join(dest, tgt.split("_")[0], relpath)
 
 
-def write_document(doc: Document, blocks: list[Block | None], tgt: str, dest: str) -> str:
-    url = output_url(dest, tgt, doc.relpath)
-    write_bytes(url, module(doc.format).render(doc, blocks, tgt))
-    return url
+class DocumentSink:
+    """One document in one target language: its translated parts go in, the file appears whole on
+    commit (or never, on abort)."""
+
+    def __init__(self, dest: str, relpath: str, tgt: str) -> None:
+        self.url = output_url(dest, tgt, relpath)
+        self.tgt = tgt
+        self.file: AtomicFile | None = None
+        self.writer = None
+        self.data: bytes | None = None
+
+    def add(self, part: Document, blocks: list[Block | None]) -> None:
+        if part.format in STREAMING:
+            if self.writer is None:
+                self.file = AtomicFile(self.url)
+                self.writer = module(part.format).Writer(self.file.handle, self.tgt)
+            self.writer.write(part, blocks)
+        else:
+            self.data = module(part.format).render(part, blocks, self.tgt)
+
+    def commit(self) -> str:
+        if self.writer is not None:
+            self.writer.close()
+            self.file.commit()
+        else:
+            write_bytes(self.url, self.data)
+        return self.url
+
+    def abort(self) -> None:
+        if self.file is not None:
+            self.file.abort()
 
 
 def _schema(columns: dict[str, str]):
@@ -58,14 +85,14 @@ class SegmentsWriter:
         self.parts = 0
 
     def add_document(self, doc: Document, segments: list[Segment], outputs: list[Translation], tgt: str,
-                     spec: EngineSpec) -> int:
-        """The document's segments for one target; returns how many came back empty."""
+                     spec: EngineSpec, first_segment: int = 0) -> int:
+        """The document's (or part's) segments for one target; returns how many came back empty."""
         empty_count = 0
-        for index, (seg, out) in enumerate(zip(segments, outputs, strict=True)):
+        for index, (seg, out) in enumerate(zip(segments, outputs, strict=True), start=first_segment):
             empty = not out.text.strip()
             empty_count += empty
-            row = (doc.doc_id, doc.source, seg.block, index, seg.src_lang, tgt, seg.text, out.text, empty,
-                   spec.name, spec.model_label)
+            row = (doc.doc_id, doc.source, doc.first_block + seg.block, index, seg.src_lang, tgt, seg.text,
+                   out.text, empty, spec.name, spec.model_label)
             for values, value in zip(self.columns.values(), row, strict=True):
                 values.append(value)
         if len(self.columns["doc_id"]) >= self.rows_per_part:

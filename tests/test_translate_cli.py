@@ -214,3 +214,51 @@ def test_rerun_is_answered_by_the_cache(cli, sources, tmp_path, tiny_model) -> N
     rows = {Path(r["source"]).name: r for r in pq.read_table(dest / "manifest.parquet").to_pylist()}
     assert rows["new.txt"]["n_cached"] == 0
     assert all(r["n_cached"] == r["n_segments"] for name, r in rows.items() if name != "new.txt")
+
+
+def test_large_corpora_stream_through_in_parts(cli, tmp_path) -> None:
+    from tasks.formats.table import ROWS
+
+    rows = 2 * ROWS + 123
+    src = tmp_path / "src"
+    src.mkdir()
+    texts = [f"Row number {i} is here." if i % 1000 else None for i in range(rows)]
+    pq.write_table(pa.table({"id": list(range(rows)), "text": texts}), src / "big.parquet")
+    with open(src / "big.jsonl", "w") as f:
+        for i in range(rows):
+            f.write(json.dumps({"id": i, "text": f"Line {i % 5000}."}) + "\n")
+    dest = tmp_path / "out"
+    code, out, err = cli("translate", src, "--to", "de", "--from", "en", "--out", dest, "--engine", "pseudo")
+    assert code == 0, err
+    table = pq.read_table(dest / "de" / "big.parquet")
+    assert table.num_rows == rows and table.column("id").to_pylist() == list(range(rows))
+    got = table.column("text_de").to_pylist()
+    assert [g is None for g in got] == [t is None for t in texts]
+    assert got[ROWS + 1] == "Ŕóŵ ñúɱƀéŕ {} íš ĥéŕé.".format(ROWS + 1)
+    lines = (dest / "de" / "big.jsonl").read_text().splitlines()
+    assert len(lines) == rows and json.loads(lines[-1])["id"] == rows - 1
+    manifest = {Path(r["source"]).name: r for r in pq.read_table(dest / "manifest.parquet").to_pylist()}
+    assert manifest["big.parquet"]["n_segments"] == rows - len(range(0, rows, 1000))
+    segments = pq.read_table(dest / "segments", columns=["source", "block_index", "segment_index"]).to_pylist()
+    parquet_blocks = [r["block_index"] for r in segments if r["source"].endswith("big.parquet")]
+    assert parquet_blocks == [i for i in range(rows) if i % 1000]
+    unique = sum(t is not None for t in texts) + 5000
+    assert f" {unique} translated" in out, "a text repeated across parts is translated once"
+
+
+def test_a_corpus_that_breaks_midway_fails_whole(cli, tmp_path) -> None:
+    from tasks.formats.table import ROWS
+
+    src = tmp_path / "src"
+    src.mkdir()
+    lines = [json.dumps({"text": f"Line {i}."}) for i in range(ROWS + 10)] + ["{not json"]
+    (src / "broken.jsonl").write_text("\n".join(lines) + "\n")
+    (src / "fine.txt").write_text("Fine.")
+    dest = tmp_path / "out"
+    code, _, _ = cli("translate", src, "--to", "de", "--from", "en", "--out", dest, "--engine", "identity")
+    assert code == 1
+    rows = {Path(r["source"]).name: r for r in pq.read_table(dest / "manifest.parquet").to_pylist()}
+    assert rows["broken.jsonl"]["status"] == "error" and f"line {ROWS + 11}" in rows["broken.jsonl"]["error"]
+    assert not (dest / "de" / "broken.jsonl").exists(), "no partial output that looks complete"
+    assert not [p for p in (dest / "de").iterdir() if p.name.endswith(".tmp")]
+    assert rows["fine.txt"]["status"] == "ok"

@@ -2,6 +2,10 @@
 
 `render` gets, for each block of the parsed document, its translation as a Block (text and the spans
 projected onto it), or None for a block that was not translated; `tgt` is the mBART target code.
+
+Corpus formats (STREAMING) are read and written in parts instead, so that a corpus of any size is
+processed in flat memory: `read_parts(file, options) -> Iterator[Parsed]` and a `Writer(file, tgt)`
+with `write(part, blocks)` and `close()`.
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ EXTENSIONS = {
     ".html": "html", ".htm": "html", ".xhtml": "html", ".md": "markdown", ".markdown": "markdown",
     ".docx": "docx",
 }
-# Formats whose blocks are independent records, so each gets its own source language under --from auto.
-PER_BLOCK_LANGUAGE = {"parquet", "jsonl", "csv"}
+# Corpora: blocks are independent records (each gets its own source language under --from auto),
+# read and written in parts.
+STREAMING = {"parquet", "jsonl", "csv"}
 
 
 @dataclass(frozen=True)

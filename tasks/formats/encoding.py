@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import codecs
+import io
+from typing import BinaryIO, TextIO
 
 from babelflow.documents import DocumentError
+
+_SAMPLE = 65536
 
 
 def decode_text(data: bytes) -> tuple[str, bool]:
@@ -28,3 +32,26 @@ def decode_text(data: bytes) -> tuple[str, bool]:
 
 def encode_text(text: str, bom: bool) -> bytes:
     return (codecs.BOM_UTF8 if bom else b"") + text.encode("utf-8")
+
+
+def open_text(f: BinaryIO) -> tuple[TextIO, bool]:
+    """A text stream over a seekable binary file, in the encoding its first 64 KiB show.
+
+    Returns the stream and whether it began with a UTF-8 byte order mark (kept on output).
+    """
+    sample = f.read(_SAMPLE)
+    bom = sample.startswith(codecs.BOM_UTF8)
+    if b"\x00" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise DocumentError("binary content (NUL bytes), not text")
+    encoding = "utf-8-sig"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=len(sample) < _SAMPLE)
+    except UnicodeDecodeError:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(sample).best()
+        if best is None:
+            raise DocumentError("not valid UTF-8 and no text encoding could be detected") from None
+        encoding = best.encoding
+    f.seek(0)
+    return io.TextIOWrapper(f, encoding=encoding, newline=""), bom

@@ -2,39 +2,58 @@
 
 from __future__ import annotations
 
-import io
+from typing import BinaryIO, Iterator
 
 from babelflow.documents import Block, Document, DocumentError
 from tasks.formats import FormatOptions, Parsed
-from tasks.formats.table import cell_blocks, cell_texts, output_column
+from tasks.formats.table import ROWS, cell_blocks, cell_texts, output_column
 
 
-def parse(data: bytes, options: FormatOptions) -> Parsed:
+def read_parts(f: BinaryIO, options: FormatOptions) -> Iterator[Parsed]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(pa.BufferReader(data))
+        reader = pq.ParquetFile(f)
     except (pa.ArrowException, OSError) as exc:
         raise DocumentError(f"not a readable Parquet file: {exc}") from exc
+    schema = reader.schema_arrow
     column = options.text_column
-    if column not in table.column_names:
-        raise DocumentError(f"no column {column!r} (columns: {', '.join(table.column_names)}); use --text-column")
-    kind = table.schema.field(column).type
+    if column not in schema.names:
+        raise DocumentError(f"no column {column!r} (columns: {', '.join(schema.names)}); use --text-column")
+    kind = schema.field(column).type
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         raise DocumentError(f"column {column!r} is {kind}, not text")
-    return Parsed(cell_blocks(table.column(column).to_pylist(), column), (table, column))
+    first = 0
+    try:
+        for batch in reader.iter_batches(batch_size=ROWS):
+            table = pa.Table.from_batches([batch], schema)
+            yield Parsed(cell_blocks(table.column(column).to_pylist(), column, first), (table, column))
+            first += table.num_rows
+    except (pa.ArrowException, OSError) as exc:
+        raise DocumentError(f"unreadable Parquet data after row {first}: {exc}") from exc
+    if first == 0:
+        yield Parsed([], (schema.empty_table(), column))
 
 
-def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+class Writer:
+    def __init__(self, f: BinaryIO, tgt: str) -> None:
+        self.f = f
+        self.tgt = tgt
+        self.writer = None
 
-    table, column = doc.skeleton
-    name = output_column(column, tgt)
-    if name in table.column_names:
-        table = table.drop_columns([name])
-    table = table.append_column(name, pa.array(cell_texts(blocks), type=pa.string()))
-    out = io.BytesIO()
-    pq.write_table(table, out)
-    return out.getvalue()
+    def write(self, doc: Document, blocks: list[Block | None]) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table, column = doc.skeleton
+        name = output_column(column, self.tgt)
+        if name in table.column_names:
+            table = table.drop_columns([name])
+        table = table.append_column(name, pa.array(cell_texts(blocks), type=pa.string()))
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.f, table.schema)
+        self.writer.write_table(table)
+
+    def close(self) -> None:
+        self.writer.close()

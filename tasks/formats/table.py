@@ -1,14 +1,17 @@
-"""What the corpus formats share: one block per row, the text column's cells."""
+"""What the corpus formats share: one block per row (the text column's cell), read and written in
+parts of ROWS rows, so memory stays flat however large the corpus."""
 
 from __future__ import annotations
 
 from babelflow.documents import Block, DocumentError
 
+ROWS = 50_000
 
-def cell_blocks(values: list[object], column: str) -> list[Block]:
+
+def cell_blocks(values: list[object], column: str, first_row: int = 0) -> list[Block]:
     """Strings are translated; nulls stay null; anything else is an error, not a silent skip."""
     blocks = []
-    for row, value in enumerate(values):
+    for row, value in enumerate(values, start=first_row):
         if value is None:
             blocks.append(Block("", translatable=False))
         elif isinstance(value, str):
