@@ -1,0 +1,221 @@
+"""Word documents: every paragraph of the body, headers, footers, notes, comments and text boxes is a block.
+
+The zip package is the source of truth and is read with lxml. Only the parts whose paragraphs were
+translated, and the styles part (the document's default language), are rewritten; every other member
+is copied unchanged, in the same order, with the same compression.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import zipfile
+import zlib
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from babelflow.documents import Block, Document, DocumentError
+from babelflow.languages import RTL, iso
+from tasks.formats import FormatOptions, Parsed
+from tasks.formats.docx_paragraph import read_paragraph, set_lang, w, write_paragraph
+
+_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+_P, _TEXTBOX = w("p"), w("txbxContent")
+# Relationship types (by their last path segment) of the parts besides the body that hold text.
+_TEXT_PARTS = ("header", "footer", "footnotes", "endnotes", "comments")
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_OTHER_OFFICE = {"xl/workbook.xml": "an Excel workbook", "ppt/presentation.xml": "a PowerPoint presentation"}
+
+# Word language tags for the mBART codes whose suffix is not the language's region.
+_TAGS = {"ar_AR": "ar-SA", "en_XX": "en-US", "es_XX": "es-ES", "fr_XX": "fr-FR", "ja_XX": "ja-JP",
+         "nl_XX": "nl-NL", "pt_XX": "pt-BR", "tl_XX": "fil-PH"}
+_EAST_ASIAN = {"zh", "ja", "ko"}
+# Languages Word formats as complex script (w:lang w:bidi): right-to-left and the Indic and Southeast Asian scripts.
+_COMPLEX = RTL | {"hi", "bn", "gu", "mr", "ne", "ta", "te", "ml", "si", "th", "km", "my"}
+
+
+@dataclass(frozen=True)
+class _Skeleton:
+    data: bytes
+    # Per text part: (paragraph index in the part, block index). VML fallbacks of text boxes that
+    # repeat their DrawingML choice are not blocks of their own: they are written from the same block.
+    parts: tuple[tuple[str, tuple[tuple[int, int], ...]], ...]
+    styles: str | None
+
+
+def parse(data: bytes, options: FormatOptions) -> Parsed:
+    package = _open(data)
+    main = _main_part(package)
+    blocks: list[Block] = []
+    parts = []
+    for name in [main, *_related(package, main, _TEXT_PARTS)]:
+        root = _xml(package, name)
+        if name == main and root.tag != w("document"):
+            raise DocumentError(f"{main} is not a WordprocessingML document (Strict Open XML is not supported)")
+        paragraphs = list(root.iter(_P))
+        mirrors = _mirrors(root, paragraphs)
+        block_of: dict[int, int] = {}
+        for index, p in enumerate(paragraphs):
+            if index not in mirrors:
+                para = read_paragraph(p)
+                block_of[index] = len(blocks)
+                blocks.append(Block(para.text, para.spans, translatable=bool(para.text.strip())))
+        placed = [(i, block_of[i]) for i in block_of] + [(i, block_of[_origin(i, mirrors)]) for i in mirrors]
+        parts.append((name, tuple(placed)))
+    styles = next(iter(_related(package, main, ("styles",))), None)
+    if styles:
+        _xml(package, styles)  # a broken styles part fails the document here, not once per target language
+    return Parsed(blocks, _Skeleton(data, tuple(parts), styles))
+
+
+def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
+    skeleton: _Skeleton = doc.skeleton
+    package = zipfile.ZipFile(io.BytesIO(skeleton.data))
+    lang = _lang_attributes(tgt)
+    changed: dict[str, bytes] = {}
+    for name, placed in skeleton.parts:
+        todo = sorted(((i, blocks[b]) for i, b in placed if blocks[b] is not None), key=lambda t: t[0])
+        if not todo:
+            continue
+        root = _xml(package, name)
+        paragraphs = list(root.iter(_P))
+        for index, block in reversed(todo):  # text boxes first: their paragraphs move with their anchor
+            write_paragraph(paragraphs[index], block, lang)
+        changed[name] = _serialize(root)
+    if skeleton.styles:
+        root = _xml(package, skeleton.styles)
+        set_lang(_default_run_properties(root), lang)
+        changed[skeleton.styles] = _serialize(root)
+    return _repackage(package, changed)
+
+
+def _open(data: bytes) -> zipfile.ZipFile:
+    if data.startswith(_OLE2):
+        raise DocumentError("an OLE2 compound file (a legacy .doc, or a password-protected document), "
+                            "not a DOCX package")
+    try:
+        package = zipfile.ZipFile(io.BytesIO(data))
+        broken = package.testzip()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, NotImplementedError,
+            RuntimeError, ValueError) as exc:
+        raise DocumentError(f"not a readable DOCX package (zip): {exc}") from exc
+    if broken is not None:
+        raise DocumentError(f"corrupt DOCX package: zip member {broken} fails its CRC check")
+    return package
+
+
+def _main_part(package: zipfile.ZipFile) -> str:
+    main = next(iter(_related(package, "", ("officeDocument",))), "word/document.xml")
+    if main not in package.NameToInfo:
+        other = next((what for name, what in _OTHER_OFFICE.items() if name in package.NameToInfo), None)
+        raise DocumentError(f"no {main} in the package: not a Word document" + (f" but {other}" if other else ""))
+    return main
+
+
+def _related(package: zipfile.ZipFile, source: str, kinds: tuple[str, ...]) -> list[str]:
+    """Parts that `source` ('' for the package) relates to with one of these relationship types, in order."""
+    folder, base = posixpath.split(source)
+    rels = posixpath.join(folder, "_rels", f"{base}.rels")
+    if rels not in package.NameToInfo:
+        return []
+    by_lower = {name.lower(): name for name in package.NameToInfo}
+    found: list[str] = []
+    for rel in _xml(package, rels).iter(_RELS):
+        if rel.get("TargetMode") == "External" or rel.get("Type", "").rsplit("/", 1)[-1] not in kinds:
+            continue
+        target = unquote(rel.get("Target", ""))
+        path = posixpath.normpath(target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target))
+        name = by_lower.get(path.lower())
+        if name and name not in found:
+            found.append(name)
+    return found
+
+
+def _xml(package: zipfile.ZipFile, name: str) -> Any:
+    """A part's root element; external entities are never resolved and DTDs (which OPC forbids) refused."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
+    try:
+        root = etree.fromstring(package.read(name), parser)
+    except etree.XMLSyntaxError as exc:
+        raise DocumentError(f"{name}: XML does not parse: {exc}") from exc
+    if root.getroottree().docinfo.doctype:
+        raise DocumentError(f"{name}: has a DTD, which Office Open XML does not allow")
+    return root
+
+
+def _mirrors(root: Any, paragraphs: list[Any]) -> dict[int, int]:
+    """Paragraphs of an mc:Fallback text box -> the same paragraphs in the mc:Choice it stands in for."""
+    index = {p: i for i, p in enumerate(paragraphs)}
+    out: dict[int, int] = {}
+    for alternate in root.iter(f"{{{_MC}}}AlternateContent"):
+        choice, fallback = alternate.find(f"{{{_MC}}}Choice"), alternate.find(f"{{{_MC}}}Fallback")
+        if choice is None or fallback is None:
+            continue
+        chosen, fallen = list(choice.iter(_TEXTBOX)), list(fallback.iter(_TEXTBOX))
+        if len(chosen) != len(fallen):
+            continue
+        for a, b in zip(chosen, fallen):
+            ours, theirs = list(a.iter(_P)), list(b.iter(_P))
+            if len(ours) == len(theirs) and all(_same(x, y) for x, y in zip(ours, theirs)):
+                out.update((index[y], index[x]) for x, y in zip(ours, theirs))
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    x, y = read_paragraph(a), read_paragraph(b)
+    return (x.text, x.spans) == (y.text, y.spans)
+
+
+def _origin(index: int, mirrors: dict[int, int]) -> int:
+    while index in mirrors:
+        index = mirrors[index]
+    return index
+
+
+def _lang_attributes(tgt: str) -> dict[str, str]:
+    """w:lang attributes that make the target the language of Latin, East Asian or complex-script text."""
+    tag = _TAGS.get(tgt, tgt.replace("_", "-"))
+    attributes = {"val": tag}
+    if iso(tgt) in _EAST_ASIAN:
+        attributes["eastAsia"] = tag
+    if iso(tgt) in _COMPLEX:
+        attributes["bidi"] = tag
+    return attributes
+
+
+def _default_run_properties(styles: Any) -> Any:
+    """w:styles/w:docDefaults/w:rPrDefault/w:rPr, created where missing (each comes first in its parent)."""
+    parent = styles
+    for name in ("docDefaults", "rPrDefault", "rPr"):
+        child = parent.find(w(name))
+        if child is None:
+            child = parent.makeelement(w(name), {})
+            parent.insert(0, child)
+        parent = child
+    return parent
+
+
+def _serialize(root: Any) -> bytes:
+    from lxml import etree
+
+    tree = root.getroottree()
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8", standalone=tree.docinfo.standalone)
+
+
+def _repackage(package: zipfile.ZipFile, changed: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for info in package.infolist():
+            copy = zipfile.ZipInfo(info.filename, info.date_time)
+            copy.compress_type = info.compress_type
+            copy.external_attr = info.external_attr
+            copy.create_system = info.create_system
+            copy.comment = info.comment
+            z.writestr(copy, changed[info.filename] if info.filename in changed else package.read(info.filename))
+        z.comment = package.comment
+    return out.getvalue()
+

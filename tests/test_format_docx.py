@@ -1,0 +1,439 @@
+"""DOCX: every corpus document and hand-built ones through `babelflow translate`, checked part by part."""
+
+from __future__ import annotations
+
+import copy
+import io
+import re
+import shutil
+import struct
+import subprocess
+import zipfile
+import zlib
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from conftest import CORPUS
+from lxml import etree
+
+from tasks.engines.pseudo import pseudo
+
+DOCX = sorted((CORPUS / "docx").glob("*.docx"))
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+R_ID = f"{{{R}}}id"
+NS = {"w": W}
+# The parts whose paragraphs are translated, and the styles part (default language); all else is copied.
+TEXT_PART = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml")
+CHARS = {f"{{{W}}}tab": "\t", f"{{{W}}}br": "\n", f"{{{W}}}cr": "\n",
+         f"{{{W}}}noBreakHyphen": "\u2011", f"{{{W}}}softHyphen": "\u00ad"}
+
+
+def w(name: str) -> str:
+    return f"{{{W}}}{name}"
+
+
+def run_cli(src: Path, dest: Path, engine: str, *extra: str) -> list[dict]:
+    from babelflow.cli import main
+
+    main(["translate", str(src), "--to", "fr", "--from", "en", "--out", str(dest), "--engine", engine, *extra])
+    return pq.read_table(dest / "manifest.parquet").to_pylist()
+
+
+@pytest.fixture(scope="module")
+def corpus_runs(tmp_path_factory, prefect_api) -> dict[str, Path]:
+    """The whole DOCX corpus, translated once per engine."""
+    root = tmp_path_factory.mktemp("docx")
+    src = root / "src"
+    src.mkdir()
+    for path in DOCX:
+        shutil.copy(path, src / path.name)
+    out = {}
+    for engine in ("identity", "pseudo"):
+        rows = run_cli(src, root / engine, engine)
+        assert [r["error"] for r in rows if r["status"] != "ok"] == []
+        assert len(rows) == len(DOCX) and all(r["n_spans_lost"] == 0 for r in rows)
+        out[engine] = root / engine / "fr"
+    return out
+
+
+def members(path: Path) -> dict[str, tuple[int, bytes]]:
+    with zipfile.ZipFile(path) as z:
+        return {i.filename: (i.compress_type, z.read(i.filename)) for i in z.infolist()}
+
+
+def members_of(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def run_format(run: etree._Element) -> bytes:
+    """The run's w:rPr, canonical, without w:lang (the one property translation sets)."""
+    rpr = run.find(w("rPr"))
+    if rpr is None:
+        return b""
+    rpr = copy.deepcopy(rpr)
+    for el in rpr.iter():
+        el.text = el.text if el.text and el.text.strip() else None
+        el.tail = None
+    for lang in rpr.findall(w("lang")):
+        rpr.remove(lang)
+    return etree.tostring(rpr, method="c14n", exclusive=True) if len(rpr) else b""
+
+
+WRAPPERS = {w(n) for n in ("hyperlink", "ins", "moveTo", "smartTag", "customXml", "sdt", "sdtContent", "fldSimple")}
+SKIPPED = {w("pPr"), w("rPr"), w("sdtPr"), w("sdtEndPr"), w("r"), *WRAPPERS}
+
+
+def content(p: etree._Element) -> list[tuple]:
+    """The paragraph's own content in order: each visible character as ("char", char, run format, link target,
+    break type), anything else (drawings, fields, bookmarks, note references, deleted text...) as ("object", tag,
+    link target)."""
+    out = []
+    for el in p.iterdescendants():
+        parent = el.getparent()
+        if parent.tag not in {w("p"), w("r"), *WRAPPERS} or next(el.iterancestors(w("p"))) is not p:
+            continue
+        link = next(el.iterancestors(w("hyperlink"), w("p")))
+        target = (link.get(R_ID), link.get(w("anchor"))) if link.tag == w("hyperlink") else ()
+        if parent.tag == w("r") and (el.tag == w("t") or el.tag in CHARS):
+            kind = {} if el.tag == w("t") else dict(el.attrib)  # a page break stays a page break
+            for char in (el.text or "") if el.tag == w("t") else CHARS[el.tag]:
+                out.append(("char", char, run_format(parent), target, kind))
+        elif el.tag not in SKIPPED:
+            out.append(("object", el.tag, target))
+    return out
+
+
+def languages(p: etree._Element) -> set[str | None]:
+    """w:lang of the runs with text of the paragraph."""
+    runs = {t.getparent() for t in p.iter(w("t")) if next(t.iterancestors(w("p"))) is p}
+    return {lang.get(w("val")) if (lang := r.find("w:rPr/w:lang", NS)) is not None else None for r in runs}
+
+
+def text(p: etree._Element) -> str:
+    return "".join(item[1] for item in content(p) if item[0] == "char")
+
+
+def check_document(source: Path, output: Path, expect=lambda c: c) -> None:
+    """Same package, same members; per paragraph, every character `expect(source char)` with its formatting."""
+    import docx
+
+    docx.Document(str(output))
+    before, after = members(source), members(output)
+    assert list(after) == list(before)
+    assert [c for c, _ in after.values()] == [c for c, _ in before.values()]
+    for name, (_, data) in before.items():
+        if not TEXT_PART.fullmatch(name) and name != "word/styles.xml":
+            assert after[name][1] == data, name
+            continue
+        old, new = etree.fromstring(data), etree.fromstring(after[name][1])
+        for tag in ("instrText", "delText"):
+            assert [e.text for e in new.iter(w(tag))] == [e.text for e in old.iter(w(tag))]
+        if name == "word/styles.xml":
+            assert new.find("w:docDefaults/w:rPrDefault/w:rPr/w:lang", NS).get(w("val")) == "fr-FR"
+            assert list(map(etree.tostring, new.iter(w("style")))) == list(map(etree.tostring, old.iter(w("style"))))
+            continue
+        old_ps, new_ps = list(old.iter(w("p"))), list(new.iter(w("p")))
+        assert len(new_ps) == len(old_ps), name
+        for a, b in zip(old_ps, new_ps):
+            expected = [(kind, expect(c) if kind == "char" else c, *rest) for kind, c, *rest in content(a)]
+            assert content(b) == expected, name
+            if text(a).strip():
+                assert languages(b) == {"fr-FR"}
+
+
+@pytest.mark.parametrize("path", DOCX, ids=[p.name for p in DOCX])
+def test_identity_round_trip(corpus_runs, path) -> None:
+    check_document(path, corpus_runs["identity"] / path.name)
+
+
+@pytest.mark.parametrize("path", DOCX, ids=[p.name for p in DOCX])
+def test_pseudo_translates_every_letter_and_nothing_else(corpus_runs, path) -> None:
+    output = corpus_runs["pseudo"] / path.name
+    check_document(path, output, pseudo)
+    with zipfile.ZipFile(output) as z:
+        for name in filter(TEXT_PART.fullmatch, z.namelist()):
+            visible = "".join(t.text or "" for t in etree.fromstring(z.read(name)).iter(w("t")))
+            assert not re.search("[A-Za-z]", visible), name
+
+
+# --- hand-built documents -------------------------------------------------------------------------
+
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+TEXT_BOX = """<w:r xmlns:w="{W}" xmlns:mc="{MC}"
+  xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+  xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:v="urn:schemas-microsoft-com:vml"
+  xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"><mc:AlternateContent>
+ <mc:Choice Requires="wps"><w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0">
+  <wp:extent cx="1828800" cy="457200"/><wp:docPr id="10" name="Text Box 10"/>
+  <a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">
+   <wps:wsp><wps:cNvSpPr txBox="1"/><wps:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="1828800" cy="457200"/></a:xfrm>
+    <a:prstGeom prst="rect"><a:avLst/></a:prstGeom></wps:spPr>
+    <wps:txbx><w:txbxContent><w:p><w:r><w:t>Text in a </w:t></w:r><w:r><w:rPr><w:i/></w:rPr><w:t>box</w:t></w:r>
+    <w:r><w:t>.</w:t></w:r></w:p></w:txbxContent></wps:txbx><wps:bodyPr/></wps:wsp>
+  </a:graphicData></a:graphic></wp:inline></w:drawing></mc:Choice>
+ <mc:Fallback><w:pict><v:shape style="width:144pt;height:36pt"><v:textbox><w:txbxContent>
+  <w:p><w:r><w:t>Text in a </w:t></w:r><w:r><w:rPr><w:i/></w:rPr><w:t>box</w:t></w:r><w:r><w:t>.</w:t></w:r></w:p>
+ </w:txbxContent></v:textbox></v:shape></w:pict></mc:Fallback>
+</mc:AlternateContent></w:r>""".replace("{W}", W).replace("{MC}", MC)
+FOOTNOTES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:footnotes xmlns:w="{W}">
+<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>
+<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p></w:footnote>
+<w:footnote w:id="1"><w:p><w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:footnoteRef/></w:r>
+<w:r><w:t xml:space="preserve"> A footnote about foxes.</w:t></w:r></w:p></w:footnote>
+</w:footnotes>"""
+
+
+def png() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00" + b"\xff\x00\x00" * 2 + b"\x00" + b"\x00\x00\xff" * 2)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def el(fragment: str):
+    """A WordprocessingML element from XML written with the w: prefix."""
+    from docx.oxml import parse_xml
+
+    tag = re.match(r"<([\w:]+)", fragment).group(1)
+    return parse_xml(fragment.replace(f"<{tag}", f'<{tag} xmlns:w="{W}" xmlns:r="{R}"', 1))
+
+
+def build_document(path: Path) -> None:
+    """A small document with every construct the issue names, built with python-docx and lxml."""
+    import docx
+    from docx.opc.constants import CONTENT_TYPE as CT
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    doc = docx.Document()
+    doc.sections[0].header.paragraphs[0].text = "Confidential header text"
+    p = doc.add_paragraph("The quick ")
+    p.add_run("brown fox").bold = True
+    p.add_run(" jumps over the lazy dog.")
+
+    p = doc.add_paragraph("Visit ")
+    r_id = doc.part.relate_to("https://example.com/", RT.HYPERLINK, is_external=True)
+    p._p.append(el(f'<w:hyperlink r:id="{r_id}"><w:r><w:rPr><w:rStyle w:val="Hyperlink"/></w:rPr>'
+                   "<w:t>our website</w:t></w:r></w:hyperlink>"))
+    p.add_run(" for more.")
+
+    p = doc.add_paragraph("See the note")
+    p._p.append(el('<w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:footnoteReference w:id="1"/></w:r>'))
+    p.add_run(" here.")
+    footnotes = Part(PackURI("/word/footnotes.xml"), CT.WML_FOOTNOTES, FOOTNOTES.encode(), doc.part.package)
+    doc.part.relate_to(footnotes, RT.FOOTNOTES)
+
+    doc.add_table(rows=1, cols=2).cell(0, 1).text = "Cell text here"
+
+    p = doc.add_paragraph("Page ")
+    for fragment in ('<w:fldChar w:fldCharType="begin"/>', '<w:instrText xml:space="preserve"> PAGE </w:instrText>',
+                     '<w:fldChar w:fldCharType="separate"/>', "<w:t>1</w:t>", '<w:fldChar w:fldCharType="end"/>'):
+        p._p.append(el(f"<w:r>{fragment}</w:r>"))
+    p.add_run(" of the report.")
+
+    p = doc.add_paragraph("A picture: ")
+    p.add_run().add_picture(io.BytesIO(png()))
+    p.add_run(" of a flag.")
+
+    p = doc.add_paragraph("Before the box ")
+    p._p.append(etree.fromstring(TEXT_BOX))
+    p.add_run(" after the box.")
+
+    p = doc.add_paragraph("Name: ")
+    p._p.append(el('<w:sdt><w:sdtPr><w:alias w:val="Name"/></w:sdtPr><w:sdtContent><w:r><w:t>John Smith</w:t></w:r>'
+                   "</w:sdtContent></w:sdt>"))
+    p._p.append(el('<w:ins w:id="1" w:author="A"><w:r><w:t xml:space="preserve"> inserted words</w:t></w:r></w:ins>'))
+    p._p.append(el('<w:del w:id="2" w:author="A"><w:r><w:delText> deleted words</w:delText></w:r></w:del>'))
+    p._p.append(el('<w:r><w:t xml:space="preserve"> and a </w:t><w:sym w:font="Wingdings" w:char="F04A"/>'
+                   '<w:t>.</w:t><w:tab/><w:t>Tabbed</w:t><w:br/><w:t>Second line</w:t><w:br w:type="page"/>'
+                   "<w:t>Next page</w:t></w:r>"))
+    p._p.append(el('<w:fldSimple w:instr=" NUMPAGES "><w:r><w:t>3</w:t></w:r></w:fldSimple>'))
+    doc.save(str(path))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, prefect_api) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("built")
+    (root / "src").mkdir()
+    build_document(root / "src" / "built.docx")
+    out = {"source": root / "src" / "built.docx"}
+    for engine in ("identity", "pseudo"):
+        rows = run_cli(root / "src", root / engine, engine)
+        assert [(r["status"], r["error"], r["n_spans_lost"]) for r in rows] == [("ok", None, 0)]
+        out[engine] = root / engine / "fr" / "built.docx"
+    return out
+
+
+def test_built_document_round_trips(built) -> None:
+    check_document(built["source"], built["identity"])
+    check_document(built["source"], built["pseudo"], pseudo)
+
+
+def test_built_document_comes_through_translated(built) -> None:
+    import docx
+
+    doc = docx.Document(str(built["pseudo"]))
+    body = [p for p in doc.paragraphs if p.text]
+    bold = [r.text for r in body[0].runs if r.bold]
+    assert bold == [pseudo("brown fox")] and body[0].text == pseudo("The quick brown fox jumps over the lazy dog.")
+    assert doc.sections[0].header.paragraphs[0].text == pseudo("Confidential header text")
+    assert doc.tables[0].cell(0, 1).text == pseudo("Cell text here")
+
+    with zipfile.ZipFile(built["pseudo"]) as z:
+        root = etree.fromstring(z.read("word/document.xml"))
+        notes = etree.fromstring(z.read("word/footnotes.xml"))
+        rels = z.read("word/_rels/document.xml.rels").decode()
+    paragraphs = [p for p in root.iter(w("p")) if text(p)]
+    texts = [text(p) for p in paragraphs]
+
+    link = root.find(".//w:hyperlink", NS)
+    assert "".join(link.itertext()) == pseudo("our website")
+    assert f'Id="{link.get(R_ID)}"' in rels and "https://example.com/" in rels
+    assert texts[1] == pseudo("Visit our website for more.")
+
+    assert root.find(".//w:footnoteReference", NS).get(w("id")) == "1"
+    assert "".join(notes.itertext()).strip() == pseudo("A footnote about foxes.")
+    assert notes.find(".//w:footnote/w:p/w:r/w:footnoteRef", NS) is not None
+
+    field = next(p for p in paragraphs if p.find(".//w:instrText", NS) is not None)
+    assert [e.get(w("fldCharType")) for e in field.iter(w("fldChar"))] == ["begin", "separate", "end"]
+    assert field.find(".//w:instrText", NS).text == " PAGE "
+    assert text(field) == pseudo("Page 1 of the report.")
+
+    blip = root.find(".//{http://schemas.openxmlformats.org/drawingml/2006/main}blip")
+    assert text(next(blip.iterancestors(w("p")))) == pseudo("A picture:  of a flag.")
+
+    boxes = [p for p in root.iter(w("p")) if next(p.iterancestors(w("txbxContent")), None) is not None]
+    assert len(boxes) == 2 and {text(p) for p in boxes} == {pseudo("Text in a box.")}
+    assert all([r.find("w:rPr/w:i", NS) is not None for r in p.iter(w("r"))] == [False, True, False] for p in boxes)
+    assert pseudo("Before the box  after the box.") in texts
+
+    last = paragraphs[-1]
+    assert text(last) == pseudo("Name: John Smith inserted words and a .\tTabbed\nSecond line\nNext page3")
+    assert last.find(".//w:del/w:r/w:delText", NS).text == " deleted words"
+    assert last.find(".//w:sdt/w:sdtPr/w:alias", NS) is not None
+    assert last.find(".//w:sym", NS).get(w("char")) == "F04A"
+    assert [br.get(w("type")) for br in last.iter(w("br"))] == [None, "page"]
+    assert last.find("w:fldSimple", NS).get(w("instr")) == " NUMPAGES "
+
+    langs = {lang.get(w("val")) for lang in root.iter(w("lang"))}
+    assert langs == {"fr-FR"}
+
+
+def test_reordered_translation_keeps_markup_well_formed(tmp_path) -> None:
+    """A translation that moves the bold words and splits the link still renders valid runs."""
+    import docx
+
+    from babelflow.documents import Block, Document
+    from tasks.formats import FormatOptions
+    from tasks.formats import docx as docx_format
+
+    build_document(tmp_path / "in.docx")
+    data = (tmp_path / "in.docx").read_bytes()
+    parsed = docx_format.parse(data, FormatOptions())
+    doc = Document("in.docx", "in.docx", "docx", parsed.blocks, parsed.skeleton)
+    i = next(i for i, b in enumerate(doc.blocks) if b.text.startswith("The quick"))
+    j = next(i for i, b in enumerate(doc.blocks) if b.text.startswith("Visit"))
+    bold = next(r for a, b, r in doc.blocks[i].spans if doc.blocks[i].text[a:b] == "brown fox")
+    plain = next(r for a, b, r in doc.blocks[i].spans if a == 0)
+    link = min(r for _, _, r in doc.blocks[j].spans)  # wrappers come first
+    styled = next(r for a, b, r in doc.blocks[j].spans if doc.blocks[j].text[a:b] == "our website" and r != link)
+    blocks = [None] * len(doc.blocks)
+    blocks[i] = Block("Renard brun rapide", [(0, 12, bold), (7, 18, plain)])
+    blocks[j] = Block("Voir notre site web ici", [(5, 10, link), (19, 23, link), (3, 17, styled)])
+    out = docx_format.render(doc, blocks, "de_DE")
+    assert docx_format.render(doc, blocks, "de_DE") == out, "render does not change the skeleton"
+    (tmp_path / "out.docx").write_bytes(out)
+    first = next(p for p in docx.Document(str(tmp_path / "out.docx")).paragraphs if p.text.startswith("Renard"))
+    assert [(r.text, bool(r.bold)) for r in first.runs] == [("Renard ", True), ("brun ", True), ("rapide", False)]
+    root = etree.fromstring(zipfile.ZipFile(io.BytesIO(out)).read("word/document.xml"))
+    second = next(p for p in root.iter(w("p")) if "".join(p.itertext()).startswith("Voir"))
+    assert ["".join(h.itertext()) for h in second.iter(w("hyperlink"))] == ["notre", " ici"]
+    assert {lang.get(w("val")) for lang in second.iter(w("lang"))} == {"de-DE"}
+    untouched = members_of(docx_format.render(doc, [None] * len(doc.blocks), "fr_XX"))
+    assert {k for k, v in untouched.items() if v != members_of(data)[k]} == {"word/styles.xml"}
+
+
+# --- LibreOffice ----------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_libreoffice_converts_outputs(corpus_runs, built, tmp_path) -> None:
+    outputs = [corpus_runs["pseudo"] / name for name in ("comments-rich-para.docx", "having-images.docx",
+                                                          "tbl-having-tables.docx", "sct-first-page-hdrftr.docx")]
+    outputs.append(built["pseudo"])
+
+    def convert(target: str, *paths: Path) -> str:
+        result = subprocess.run(
+            ["soffice", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless", "--convert-to", target,
+             "--outdir", str(tmp_path / "converted"), *map(str, paths)],
+            capture_output=True, text=True, timeout=180,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    log = convert("pdf", *outputs)
+    for path in outputs:
+        pdf = tmp_path / "converted" / f"{path.stem}.pdf"
+        assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 1000, log
+    convert("txt:Text (encoded):UTF8", built["pseudo"])
+    seen = (tmp_path / "converted" / "built.txt").read_text(encoding="utf-8-sig")
+    assert pseudo("The quick brown fox jumps over the lazy dog.") in seen and "quick" not in seen
+
+
+# --- bad input ------------------------------------------------------------------------------------
+
+
+def test_bad_documents_fail_alone(cli, tmp_path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    good = CORPUS / "docx" / "par-hyperlinks.docx"
+    shutil.copy(good, src / "good.docx")
+    data = good.read_bytes()
+    (src / "text.docx").write_text("just some text, not a zip")
+    (src / "truncated.docx").write_bytes(data[: len(data) // 2])
+    (src / "legacy.docx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1024)
+    with zipfile.ZipFile(src / "sheet.docx", "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP SECRET")
+    entity = (f'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file://{secret}">]><w:document xmlns:w="{W}">'
+              "<w:body><w:p><w:r><w:t>&x;</w:t></w:r></w:p></w:body></w:document>")
+    original = members_of(data)["word/document.xml"]
+    for name, body, method in [("broken.docx", b"<w:document><w:body>", zipfile.ZIP_DEFLATED),
+                               ("entity.docx", entity.encode(), zipfile.ZIP_DEFLATED),
+                               ("crc.docx", original, zipfile.ZIP_STORED),
+                               ("damaged.docx", original, zipfile.ZIP_DEFLATED)]:
+        with zipfile.ZipFile(good) as zin, zipfile.ZipFile(src / name, "w", method) as zout:
+            for info in zin.infolist():
+                zout.writestr(info.filename, body if info.filename == "word/document.xml" else zin.read(info))
+        if name in ("crc.docx", "damaged.docx"):  # flip bytes inside the stored or compressed document part
+            packed = bytearray((src / name).read_bytes())
+            with zipfile.ZipFile(src / name) as z:
+                at = z.getinfo("word/document.xml").header_offset + 30 + len("word/document.xml") + 200
+            packed[at : at + 8] = bytes(b ^ 0x55 for b in packed[at : at + 8])
+            (src / name).write_bytes(bytes(packed))
+
+    code, _, _ = cli("translate", src, "--to", "fr", "--from", "en", "--out", tmp_path / "out", "--engine", "pseudo")
+    assert code == 1
+    rows = {Path(r["source"]).name: r for r in pq.read_table(tmp_path / "out" / "manifest.parquet").to_pylist()}
+    assert rows.pop("good.docx")["status"] == "ok"
+    errors = {name: r["error"] for name, r in rows.items() if r["status"] == "error"}
+    assert set(errors) == set(rows)
+    assert "not a readable DOCX package" in errors["text.docx"]
+    assert "not a readable DOCX package" in errors["truncated.docx"]
+    assert "legacy .doc" in errors["legacy.docx"]
+    assert "not a Word document but an Excel workbook" in errors["sheet.docx"]
+    assert "word/document.xml: XML does not parse" in errors["broken.docx"]
+    assert "DTD" in errors["entity.docx"]
+    assert "zip member word/document.xml fails its CRC check" in errors["crc.docx"]
+    assert "not a readable DOCX package" in errors["damaged.docx"]
+    assert not any((tmp_path / "out" / "fr" / name).exists() for name in errors)
