@@ -64,6 +64,8 @@ def _fill_gaps(refs_at: list[frozenset[int] | None]) -> None:
 
 def _place_point(pos: int, tgt_len: int, alignment: Alignment) -> int:
     """An inline object goes after the translation of the source unit just before it."""
+    if pos == 0:
+        return 0
     before = [a for a in alignment if a[1] <= pos]
     if before:
         end = max(a[1] for a in before)

@@ -29,6 +29,8 @@ def reassemble(doc: Document, segments: list[Segment], translations: list[Transl
                 break
             if block.spans and tr.alignment:
                 alignment += [(seg.start + s0, seg.start + s1, size + t0, size + t1) for s0, s1, t0, t1 in tr.alignment]
+            elif block.spans and tr.text:  # no markup touches it: one unit, so it takes none from its neighbours
+                alignment.append((seg.start, seg.end, size, size + len(tr.text)))
             parts.append(tr.text)
             size += len(tr.text)
             pos = seg.end

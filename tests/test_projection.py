@@ -111,3 +111,11 @@ def test_unplaceable_spans_are_counted(reverse) -> None:
 def test_words_of_unspaced_scripts_are_characters() -> None:
     assert len(word_spans("今天天气很好！")) == 7
     assert [(a, b) for a, b in word_spans("Hello, world")] == [(0, 5), (5, 6), (7, 12)]
+
+
+def test_markup_does_not_spread_into_an_unmarked_sentence(reverse) -> None:
+    text = "Plain one here. Bold two here."
+    out, _ = _translate(Block(text, [(16, 30, 0), (0, 0, 5)]), reverse)
+    assert out.text == "here. one Plain here. two Bold"
+    assert _marked(out)[0] == ["here. two Bold"]
+    assert (0, 0, 5) in out.spans, "an object at the start of the block stays there"
