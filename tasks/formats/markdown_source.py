@@ -1,0 +1,229 @@
+"""Where markdown-it's inline content came from: its tokens carry line numbers at best, never columns.
+
+An inline token's `content` is its lines with the container prefixes (`> `, list indentation) cut
+off, so each content character is found again in the raw text (`offsets`), and its children, which
+carry no positions at all, are walked against that content (`inline_tree`), re-running markdown-it's
+own rules in silent mode where a construct's extent is not in its token.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+# markdown-it's line breaks, and the whitespace its `mdTrim` strips
+_EOL = re.compile(r"\r\n|\r|\n")
+_TRIM = "\t\n\x0b\x0c\r \u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029"
+# a soft or hard break: the spaces before it, the line end (or `\`), the next line's indentation
+_BREAK = re.compile(r"(?:[ ]*\n|\\\n)[ \t]*")
+# what may stand before a table row on its line: blockquote markers, list markers, indentation
+_ROW_PREFIX = re.compile(r"(?:[ \t>]|[-+*][ \t]|[0-9]{1,9}[.)][ \t])*")
+
+
+class Unmapped(Exception):
+    """markdown-it's tokens do not line up with the source: the block is kept as written."""
+
+
+@dataclass(frozen=True)
+class Lines:
+    """The raw text as markdown-it sees it (NUL read as U+FFFD, same length), cut into lines."""
+
+    text: str
+    starts: list[int]
+    ends: list[int]  # where each line's line break starts
+
+    @classmethod
+    def of(cls, raw: str) -> Lines:
+        breaks = list(_EOL.finditer(raw))
+        starts = [0] + [m.end() for m in breaks]
+        return cls(raw.replace("\0", "\ufffd"), starts, [m.start() for m in breaks] + [len(raw)])
+
+    def line(self, n: int) -> str:
+        return self.text[self.starts[n] : self.ends[n]]
+
+
+def offsets(lines: Lines, first: int, content: str) -> list[int]:
+    """Raw offset of each character of a paragraph's or heading's content, plus its end.
+
+    Every content line but the last is a suffix of its raw line; the last may be followed by
+    trailing whitespace or a heading's closing `#`s. A partly expanded tab makes the leading
+    whitespace of a line differ from the source: it then maps to where the line's text starts.
+    """
+    offs: list[int] = []
+    parts = content.split("\n")
+    for i, part in enumerate(parts):
+        n = first + i
+        if n >= len(lines.starts):
+            raise Unmapped(f"line {n} is past the end")
+        line, last = lines.line(n), i == len(parts) - 1
+        body = part
+        col = _locate(line, body, last)
+        if col is None:
+            body = part.lstrip(" \t")
+            col = _locate(line, body, last)
+        if col is None:
+            raise Unmapped(f"inline content not found on line {n + 1}")
+        at = lines.starts[n] + col
+        offs += [at] * (len(part) - len(body)) + list(range(at, at + len(body)))
+        offs.append(lines.ends[n] if not last else at + len(body))
+    return offs
+
+
+def _locate(line: str, part: str, last: bool) -> int | None:
+    if not last:
+        return len(line) - len(part) if line.endswith(part) else None
+    col = line.rfind(part)
+    return col if col >= 0 and not line[col + len(part) :].strip(_TRIM + "#") else None
+
+
+def row_cells(lines: Lines, n: int, contents: list[str]) -> list[list[int] | None] | None:
+    """Raw offsets of each cell of a table row (None for a cell the row lacks), given the cells'
+    content as markdown-it read it.
+
+    The row starts after its container prefix (`> `, `- `, indentation), which the tokens do not
+    give: it is the first start after which the cells, split and trimmed like markdown-it does
+    (`\\|` read as `|`), have that content.
+    """
+    line, base = lines.line(n), lines.starts[n]
+    end = len(line.rstrip(_TRIM))
+    for start in range(_ROW_PREFIX.match(line).end() + 1):
+        cells = _split_row(line, start, end)
+        missing = [None] * (len(contents) - len(cells))
+        if [c for c, _ in cells[: len(contents)]] + [""] * len(missing) == contents:
+            return [[base + o for o in offs] for _, offs in cells[: len(contents)]] + missing
+    return None
+
+
+def _split_row(line: str, start: int, end: int) -> list[tuple[str, list[int]]]:
+    """markdown-it's `escapedSplit` and trimming, keeping where each character came from."""
+    bounds, cell, escaped = [], start, False
+    for pos in range(start, end):
+        if line[pos] == "|" and not escaped:
+            bounds.append((cell, pos))
+            cell = pos + 1
+        escaped = line[pos] == "\\"
+    bounds.append((cell, end))
+    if bounds[0][0] == bounds[0][1]:
+        bounds.pop(0)
+    if bounds and bounds[-1][0] == bounds[-1][1]:
+        bounds.pop()
+    cells = []
+    for a, b in bounds:
+        chars: list[str] = []
+        offs: list[int] = []
+        pos = a
+        while pos < b:
+            step = 2 if line.startswith("\\|", pos) and pos + 1 < b else 1
+            chars.append(line[pos + step - 1])
+            offs.append(pos)
+            pos += step
+        text = "".join(chars)
+        lead, size = len(text) - len(text.lstrip(_TRIM)), len(text.rstrip(_TRIM))
+        if size <= lead:
+            cells.append(("", [b]))
+        else:
+            cells.append((text[lead:size], offs[lead:size] + [offs[size] if size < len(offs) else b]))
+    return cells
+
+
+@dataclass
+class Node:
+    """A piece of inline content: `text`, `soft`/`hard` break, `object` kept as written, or `element`."""
+
+    kind: str
+    start: int  # content offsets
+    end: int
+    value: str = ""  # text: what a reader sees
+    markup: str = ""  # element: its delimiter (`*`, `__`, `~~`) or `[` for a link
+    label_end: int = -1  # link: where its text ends (the `]`)
+    children: list[Node] = field(default_factory=list)
+
+    def has_text(self) -> bool:
+        return bool(self.value.strip()) or any(c.has_text() for c in self.children)
+
+
+def inline_tree(children: list[Any], content: str, md: Any, env: dict) -> list[Node]:
+    """The children of an inline token as nodes with their extent in `content`.
+
+    Needs the parser to run without `text_join` and `fragments_join`, so that every token but an
+    emptied `**` half has source text of its own, in source order.
+    """
+    from markdown_it.rules_inline import StateInline, autolink, backtick, image, link
+
+    state = StateInline(content, md, env, [])
+    root = Node("element", 0, len(content))
+    stack = [root]
+    pos = 0
+    in_autolink = False
+
+    def extent(rule: Any) -> int:
+        state.pos, state.posMax = pos, _limit(stack, content)
+        if not rule(state, True):
+            raise Unmapped(f"{rule.__name__} does not match at {pos}")
+        return state.pos
+
+    for tok in children:
+        kind = tok.type
+        if in_autolink:
+            in_autolink = kind != "link_close"
+            continue
+        if kind in ("text", "text_special"):
+            written = tok.content if kind == "text" else tok.markup
+            if not written:  # the emptied half of a `**` pair: its strong token took the source
+                continue
+            _expect(content, pos, written)
+            stack[-1].children.append(Node("text", pos, pos + len(written), tok.content))
+            pos += len(written)
+        elif kind in ("softbreak", "hardbreak"):
+            m = _BREAK.match(content, pos)
+            if m is None:
+                raise Unmapped(f"no line break at {pos}")
+            stack[-1].children.append(Node(kind[:4], pos, m.end()))
+            pos = m.end()
+        elif kind in ("code_inline", "image", "html_inline") or (kind == "link_open" and tok.info == "auto"):
+            if kind == "html_inline":
+                _expect(content, pos, tok.content)
+                end = pos + len(tok.content)
+            else:
+                end = extent({"code_inline": backtick, "image": image, "link_open": autolink}[kind])
+            in_autolink = kind == "link_open"
+            stack[-1].children.append(Node("object", pos, end))
+            pos = end
+        elif kind == "link_open":
+            state.posMax = _limit(stack, content)
+            label_end = md.helpers.parseLinkLabel(state, pos, True)
+            node = Node("element", pos, extent(link), markup="[", label_end=label_end)
+            stack[-1].children.append(node)
+            stack.append(node)
+            pos += 1
+        elif kind in ("em_open", "strong_open", "s_open"):
+            _expect(content, pos, tok.markup)
+            node = Node("element", pos, -1, markup=tok.markup)
+            stack[-1].children.append(node)
+            stack.append(node)
+            pos += len(tok.markup)
+        elif kind in ("em_close", "strong_close", "s_close", "link_close") and len(stack) > 1:
+            node = stack.pop()
+            if kind == "link_close":
+                if pos != node.label_end:
+                    raise Unmapped(f"link text ends at {node.label_end}, not {pos}")
+                pos = node.end
+            else:
+                _expect(content, pos, tok.markup)
+                pos = node.end = pos + len(tok.markup)
+        else:
+            raise Unmapped(f"unexpected {kind} token")
+    if pos != len(content) or len(stack) != 1:
+        raise Unmapped("inline tokens do not cover the content")
+    return root.children
+
+
+def _limit(stack: list[Node], content: str) -> int:
+    """Inside a link's text, markdown-it parses only up to its `]`."""
+    return next((n.label_end for n in reversed(stack) if n.label_end >= 0), len(content))
+
+
+def _expect(content: str, pos: int, written: str) -> None:
+    if not content.startswith(written, pos):
+        raise Unmapped(f"{written!r} is not at {pos}")

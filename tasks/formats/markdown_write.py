@@ -1,0 +1,260 @@
+"""Writing a translated Markdown block: escaped text, delimiters that still delimit, breaks kept safe."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from babelflow.documents import Block, Span
+from tasks.formats.spans import Piece, pieces
+
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# what would start a heading, quote, list item, table row, setext underline or thematic break at a line start
+_LINE_START = re.compile(r"[#>+=:|-]|[0-9]{1,9}(?=[.)])")
+_ALWAYS_ESCAPED = set("\\*[]<~")
+_TAG = {"*": "em", "_": "em", "**": "strong", "__": "strong", "~~": "s"}
+_OTHER_DELIMITER = {"*": "_", "_": "*", "**": "__", "__": "**", "~~": "~~"}
+_DELIMITER_TOKENS = {f"{tag}_{side}" for tag in _TAG.values() for side in ("open", "close")}
+
+
+def as_html(delimiter: str, inner: str) -> str:
+    """Emphasis written with HTML tags, which need no particular neighbours."""
+    return f"<{_TAG[delimiter]}>{inner}</{_TAG[delimiter]}>"
+
+
+@dataclass(frozen=True)
+class Element:
+    """Emphasis, strikethrough or a link; a link's close is `](dest "title")` or `][label]`."""
+
+    open: str
+    close: str
+    delimited: bool  # `*`, `_`, `~~` runs, which must touch the text they wrap
+
+
+@dataclass(frozen=True)
+class Object:
+    """Source written back as is: inline code, HTML, an image, an autolink, a `soft` or `hard` break."""
+
+    source: str
+    kind: str
+    parents: tuple[int, ...]  # elements it sits in, in the source
+    delimiters: tuple[str, ...] = ()  # emphasis tokens inside it (`*`code`*` kept whole)
+    html: str = ""  # the same with HTML tags for its outer emphasis (`<em>`code`</em>`)
+
+
+@dataclass(frozen=True)
+class Region:
+    """Where a block's inline content lies in the raw text, and what its refs stand for."""
+
+    start: int
+    end: int
+    context: str  # paragraph, heading or cell: what escaping must guard against
+    before_rule: bool  # followed by a line that could make a `|` in it a table header
+    markup: tuple[Element | Object, ...]  # by ref
+
+
+def delimiter_tokens(md: Any, text: str, env: dict) -> list[str]:
+    """The emphasis and strikethrough tokens markdown-it reads in `text`, in order."""
+    return [t.type for t in md.parseInline(text, env)[0].children if t.type in _DELIMITER_TOKENS]
+
+
+def write_block(region: Region, block: Block, md: Any, env: dict) -> str:
+    """The Markdown of a translated block; elements open and close between pieces, objects as written."""
+    writer = _Writer(region)
+    stack: list[int] = []
+    for piece in pieces(block.text, block.spans):
+        obj = region.markup[piece.atom] if piece.atom is not None else None
+        refs = _object_refs(piece, obj, block.spans) if obj else piece.refs
+        keep = 0
+        while keep < min(len(stack), len(refs)) and stack[keep] == refs[keep]:
+            keep += 1
+        while len(stack) > keep:
+            writer.close(stack.pop())
+        for ref in refs[keep:]:
+            writer.open(ref)
+            stack.append(ref)
+        if obj:
+            writer.object(obj)
+        else:
+            writer.text(block.text[piece.start : piece.end])
+    while stack:
+        writer.close(stack.pop())
+    return writer.result(md, env)
+
+
+def _object_refs(piece: Piece, obj: Object, spans: list[Span]) -> tuple[int, ...]:
+    """An object at the very edge of an element it was in stays inside it (`[`code` text](url)`)."""
+    edge = {r for s, e, r in spans if s < e and r in obj.parents and piece.start in (s, e)}
+    return tuple(sorted({*piece.refs, *edge}))
+
+
+class _Writer:
+    """Opening delimiters wait for the text they open and trailing whitespace for the next event,
+    so whitespace ends up outside `*`/`_`/`~~` runs, which must touch the text they wrap; a soft
+    break is written only where the translation has a space, never at a line start.
+    """
+
+    def __init__(self, region: Region) -> None:
+        self.region = region
+        self.out: list[str] = []
+        self.opening: list[int] = []  # delimited elements opened but not written yet
+        self.written: dict[int, list[int]] = {}  # ref -> indexes in `out` of its written opens
+        self.pairs: list[tuple[int, int]] = []  # (open index, close index) of delimiter runs
+        self.expected: list[str] = []  # the delimiter tokens markdown-it should read
+        self.kept: list[tuple[int, Object]] = []  # written objects that have an HTML spelling
+        self.space = ""  # whitespace held until the next event
+        self.brk: Object | None = None  # break waiting to see what follows it
+        self.line_start = True
+
+    def open(self, ref: int) -> None:
+        element = self.region.markup[ref]
+        if element.delimited:
+            self.opening.append(ref)
+            return
+        self._settle(False)
+        self._put(element.open)
+
+    def close(self, ref: int) -> None:
+        element = self.region.markup[ref]
+        if ref in self.opening:  # nothing was written inside it
+            self.opening.remove(ref)
+            return
+        if not element.delimited:
+            self._settle(False)
+            self.out.append(element.close)
+            return
+        self.pairs.append((self.written[ref].pop(), len(self.out)))
+        self.expected.append(_TAG[element.close] + "_close")
+        self.out.append(element.close)
+
+    def object(self, obj: Object) -> None:
+        if obj.kind in ("soft", "hard"):
+            if obj.kind == "hard" or not self.line_start:
+                self.brk = obj
+            return
+        self._settle(False)
+        self._put(obj.source)
+        self.expected += obj.delimiters
+        if obj.html:
+            self.kept.append((len(self.out) - 1, obj))
+
+    def text(self, text: str) -> None:
+        text = text.replace("\r", " ").replace("\n", " ")
+        self._settle(text[:1].isspace())
+        if self.line_start:
+            text = text.lstrip()
+        body = text.strip()
+        if not body:
+            self.space += text
+            return
+        self.out.append(self.space + text[: len(text) - len(text.lstrip())])
+        self.space = ""
+        self._put(_escape(body, self.region, self.line_start))
+        self.space = text[len(text.rstrip()) :]
+
+    def result(self, md: Any, env: dict) -> str:
+        """Each delimiter pair with a character that can open and close where it stands, and as
+        HTML tags if markdown-it still reads other emphasis than intended (the rule of 3, nesting)."""
+        for start, end in self.pairs:
+            mark = self.out[start]
+            for candidate in (mark, _OTHER_DELIMITER[mark], None):
+                if candidate is None:
+                    self.out[start], self.out[end] = f"<{_TAG[mark]}>", f"</{_TAG[mark]}>"
+                    break
+                self.out[start] = self.out[end] = candidate
+                if self._delimits(start, True) and self._delimits(end, False):
+                    break
+        text = "".join(self.out)
+        if self.expected and delimiter_tokens(md, text, env) != self.expected:
+            for start, end in self.pairs:
+                tag = _TAG.get(self.out[start])
+                if tag:
+                    self.out[start], self.out[end] = f"<{tag}>", f"</{tag}>"
+            for at, obj in self.kept:
+                self.out[at] = obj.html
+            text = "".join(self.out)
+        return text
+
+    def _delimits(self, index: int, opening: bool) -> bool:
+        """CommonMark's flanking rules for the delimiter run that `out[index]` is part of."""
+        mark = self.out[index][0]
+        before, after = "".join(self.out[:index]), "".join(self.out[index + 1 :])
+        while before.endswith(mark) and not _escaped(before, len(before) - 1):
+            before = before[:-1]
+        after = after.lstrip(mark)
+        prev, nxt = (before[-1:] or " "), (after[:1] or " ")
+        left = not nxt.isspace() and (not _punct(nxt) or prev.isspace() or _punct(prev))
+        right = not prev.isspace() and (not _punct(prev) or nxt.isspace() or _punct(nxt))
+        if mark != "_":
+            return left if opening else right
+        return left and (not right or _punct(prev)) if opening else right and (not left or _punct(nxt))
+
+    def _settle(self, spaced: bool) -> None:
+        """A pending break is written if a space follows it (it takes that space's place)."""
+        brk, self.brk = self.brk, None
+        if brk is None or not (spaced or brk.kind == "hard"):
+            return
+        self.space = ""
+        if brk.kind == "soft":
+            self.out[-1:] = [self.out[-1].rstrip(" \t")] if self.out else []
+            self.out.append(brk.source.lstrip(" "))
+        else:  # on an empty line, trailing spaces would make it blank: a backslash cannot
+            self.out.append("\\" + brk.source.lstrip(" \\") if self.line_start else brk.source)
+        self.line_start = True
+
+    def _put(self, written: str) -> None:
+        """Held whitespace, then the delimiters waiting for content, then the content."""
+        self.out.append(self.space)
+        self.space = ""
+        for waiting in self.opening:
+            mark = self.region.markup[waiting].open
+            self.written.setdefault(waiting, []).append(len(self.out))
+            self.expected.append(_TAG[mark] + "_open")
+            self.out.append(mark)
+        self.opening = []
+        last = next((i for i in range(len(self.out) - 1, -1, -1) if self.out[i]), None)
+        if written.startswith("[") and last is not None and self.out[last].endswith("!"):
+            if not _escaped(self.out[last], len(self.out[last]) - 1):  # `![` would make the link an image
+                self.out[last] = self.out[last][:-1] + "\\!"
+        self.out.append(written)
+        self.line_start = False
+
+
+def _punct(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "PS"
+
+
+def _escaped(text: str, i: int) -> bool:
+    """Whether text[i] follows an odd number of backslashes."""
+    return (i - len(text[:i].rstrip("\\"))) % 2 == 1
+
+
+def _escape(text: str, region: Region, line_start: bool) -> str:
+    """Backslash-escape what would otherwise be read as Markdown markup where `text` is written.
+
+    A backtick is written as an entity: escaped, it could still close a code span opened in an
+    object's source. So is a `|` that could make a table header: even escaped, it would.
+    """
+    out = []
+    for i, ch in enumerate(text):
+        if ch == "`" or (ch == "|" and region.before_rule):
+            out.append(f"&#{ord(ch)};")
+            continue
+        if (
+            ch in _ALWAYS_ESCAPED
+            or (ch == "_" and not (0 < i < len(text) - 1 and text[i - 1].isalnum() and text[i + 1].isalnum()))
+            or (ch == "&" and _ENTITY.match(text, i))
+            or (ch == "#" and region.context == "heading")
+            or (ch == "|" and region.context == "cell")
+        ):
+            out.append("\\")
+        out.append(ch)
+    escaped = "".join(out)
+    if line_start:
+        m = _LINE_START.match(escaped)
+        if m:
+            cut = m.end() if m.group()[0].isdigit() else 0
+            escaped = escaped[:cut] + "\\" + escaped[cut:]
+    return escaped

@@ -1,0 +1,231 @@
+"""Markdown through `babelflow translate`: structure, code, URLs and raw HTML survive; only text changes."""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+from functools import cache
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from conftest import CORPUS
+
+from tasks.engines.pseudo import pseudo
+
+CORPUS_FILES = sorted(p.name for p in (CORPUS / "md").glob("*.md"))
+# front matter is kept whole; CommonMark would read it as a rule and a heading
+FRONT_MATTER = re.compile(rb"\A(?:\xef\xbb\xbf)?---[ \t]*\r?\n.*?\n(?:---|\.\.\.)[ \t]*\r?\n", re.DOTALL)
+
+# Constructs and characters that interact (delimiter runs, escapes, entities, containers, tables,
+# breaks, CRLF), shuffled into paragraphs that no hand-written case would think of.
+PIECES = [
+    "word", "Word", "two words", " ", "  ", "\n", "\n\n", "\t", "\r\n", "*", "**", "_", "__", "~~", "~", "`", "``",
+    "[", "]", "](http://x.y)", '](<a b> "t")', "![", "<b>", "</b>", "<http://a.b>", "<a@b.c>", "\\", "\\*",
+    "&amp;", "&copy;", "&#65;", "> ", "- ", "1. ", "# ", "## ", "|", " | ", "---", "===", "    ", "[ref]", "[ref][]",
+    "[x][ref]", "#", "1)", "+ ", ":", "'", '"', "(", ")", "!", "<", ">", "a_b", "x*y",
+]
+
+
+def generated(seed: int, paragraphs: int) -> str:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(paragraphs):
+        text = "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 25)))
+        if rng.random() < 0.2:
+            text = "| a | b |\n|---|:-:|\n| " + text.replace("\n", " ").replace("\r", " ") + " | c \\| d |"
+        out.append(text)
+    return "\n\n".join(out) + '\n\n[ref]: http://r.s "T"\n'
+
+
+CASES = {
+    "hello.md": 'Hello **bold _world_** and [a link](http://x.y "t").\n',
+    "list.md": "- First item\n- Second item, with `code` inside\n  and a continuation line\n",
+    "quote.md": "> A quoted paragraph that\n> spans two lines.\n",
+    "table.md": "| Name | Value |\n|:-----|------:|\n| alpha | one two |\n| `x\\|y` | a \\| b |\n",
+    "heading.md": "## Heading text ##\n\nSetext title\n============\n",
+    "code.md": "Run `make test` now.\n\n```python\nprint('hello world')\n```\n\n    indented code block\n",
+    "autolink.md": "See <https://example.com/path> or <me@example.com>.\n",
+    "refs.md": (
+        "See [the docs] and [this page][docs] or [docs][].\n\n"
+        '[the docs]: https://example.com/docs "Docs"\n[docs]: https://example.com/\n'
+    ),
+    "escapes.md": (
+        "1\\. Not a list\n\n\\# Not a heading\n\n\\* Not a bullet and \\*not emphasis\\*\n\n"
+        "&lt;b&gt; is not HTML, \\`not code\\` and \\[not a link\\]\n\nA line\n\\- not an item\n"
+    ),
+    "html.md": (
+        '<div class="note">\nRaw block text\n</div>\n\n'
+        "Inline <kbd>Ctrl</kbd> key and an image ![alt text](img.png) here.\n"
+    ),
+    "crlf.md": "\ufeff---\r\ntitle: A title\r\n---\r\n\r\n> Some text,  \r\n> after a hard break.\r\n",
+    "generated.md": generated(seed=0, paragraphs=400),
+}
+# emphasis written as HTML where no delimiter character can open and close (next to `&#65;` read as `A`)
+EMPHASIS_TAGS = {f"<{slash}{tag}>" for slash in ("", "/") for tag in ("em", "strong", "s")}
+DOCUMENTS = [f"corpus/{name}" for name in CORPUS_FILES] + [f"cases/{name}" for name in CASES]
+
+
+def _markdown():
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> dict:
+    """One `babelflow translate` per engine over all documents, as the `cli` fixture runs it."""
+    from babelflow.cli import main
+
+    root = tmp_path_factory.mktemp("md")
+    src = root / "src"
+    shutil.copytree(CORPUS / "md", src / "corpus")
+    (src / "cases").mkdir()
+    for name, text in CASES.items():
+        (src / "cases" / name).write_bytes(text.encode())
+    (src / "cases" / "broken.md").write_bytes(b"\x00\x01binary\x00" * 50)
+    outputs = {"src": src}
+    for engine in ("identity", "pseudo"):
+        dest = root / engine
+        code = main(["translate", str(src), "--to", "fr", "--from", "en", "--out", str(dest), "--engine", engine])
+        assert code == 1, "broken.md fails alone"
+        outputs[engine] = dest
+    return outputs
+
+
+def _read(run: dict, engine: str, doc: str) -> bytes:
+    """The source document (engine `src`) or its translation by `engine`."""
+    return (run["src"] / doc if engine == "src" else run[engine] / "fr" / doc).read_bytes()
+
+
+def _body(data: bytes) -> str:
+    """The document without its front matter, which CommonMark would read as Markdown."""
+    m = FRONT_MATTER.match(data)
+    return data[m.end() if m else 0 :].decode("utf-8-sig")
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.tags.append(("<", tag, tuple(attrs)))
+
+    def handle_endtag(self, tag: str) -> None:
+        self.tags.append((">", tag))
+
+
+@cache
+def _structure(text: str) -> list[tuple]:
+    """Tags and attributes of the rendered HTML, in order."""
+    parser = _Tags()
+    parser.feed(_markdown().render(text))
+    return parser.tags
+
+
+@cache
+def _reading(text: str) -> tuple[list[str], list]:
+    """What a reader sees block by block, and what must be kept: code, URLs, raw HTML, images."""
+    blocks: list[str] = []
+    kept: list = []
+    for tok in _markdown().parse(text):
+        if tok.type in ("fence", "code_block", "html_block"):
+            kept.append((tok.type, tok.info, tok.content))
+        if tok.type != "inline":
+            continue
+        words: list[str] = []
+        autolink = False
+        for child in tok.children:
+            if child.type == "code_inline" or (child.type == "html_inline" and child.content not in EMPHASIS_TAGS):
+                kept.append((child.type, child.content))
+            elif child.type == "image":
+                kept.append(("image", child.attrs, child.content))
+            elif child.type == "link_open":
+                kept.append(("link", child.attrs))
+                autolink = child.info == "auto"
+            elif child.type == "link_close":
+                autolink = False
+            elif child.type == "text" and not autolink:
+                words.append(child.content)
+            elif child.type in ("softbreak", "hardbreak"):
+                words.append(" ")
+        blocks.append(" ".join("".join(words).split()))
+    return blocks, kept
+
+
+def test_cases_parse_as_intended() -> None:
+    """The hand-written cases are what their names say, so the checks below test those constructs."""
+    html = {name: _markdown().render(text) for name, text in CASES.items()}
+    assert "<li>" in html["list.md"] and "<blockquote>" in html["quote.md"] and html["table.md"].count("<td") == 4
+    assert html["heading.md"].count("<h") == 2 and '<pre><code class="language-python">' in html["code.md"]
+    assert html["refs.md"].count("<a href") == 3 and "<code>" not in html["escapes.md"]
+
+
+@pytest.mark.parametrize("doc", DOCUMENTS)
+def test_identity_round_trip_is_byte_identical(run, doc) -> None:
+    assert _read(run, "identity", doc) == _read(run, "src", doc)
+
+
+@pytest.mark.parametrize("doc", DOCUMENTS)
+def test_pseudo_keeps_structure_code_urls_and_html(run, doc) -> None:
+    source, output = _read(run, "src", doc), _read(run, "pseudo", doc)
+    front = FRONT_MATTER.match(source)
+    if front:
+        assert output.startswith(front.group()), "front matter is kept byte for byte"
+    assert output.count(b"\r\n") == source.count(b"\r\n")
+    src_text, out_text = _body(source), _body(output)
+    assert _structure(out_text) == _structure(src_text)
+    src_blocks, src_kept = _reading(src_text)
+    out_blocks, out_kept = _reading(out_text)
+    assert out_kept == src_kept
+    assert out_blocks == [pseudo(b) for b in src_blocks]
+    assert not any(re.search("[A-Za-z]", b) for b in out_blocks), "every ASCII letter of the text is changed"
+    assert sum(map(len, src_blocks)) > 0
+
+
+def test_one_sentence_with_emphasis_and_link_is_one_segment(run) -> None:
+    rows = [r for r in pq.read_table(run["pseudo"] / "segments").to_pylist() if r["source"].endswith("hello.md")]
+    assert [r["source_text"] for r in rows] == ["Hello bold world and a link."]
+    expected = (f'{pseudo("Hello")} **{pseudo("bold")} _{pseudo("world")}_** {pseudo("and")} '
+                f'[{pseudo("a link")}](http://x.y "t").\n')
+    assert _read(run, "pseudo", "cases/hello.md").decode() == expected
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("list.md", f"- {pseudo('First item')}\n- {pseudo('Second item, with')} `code` {pseudo('inside')}\n"
+                f"  {pseudo('and a continuation line')}\n"),
+    ("quote.md", f"> {pseudo('A quoted paragraph that')}\n> {pseudo('spans two lines.')}\n"),
+    ("table.md", f"| {pseudo('Name')} | {pseudo('Value')} |\n|:-----|------:|\n| {pseudo('alpha')} | "
+                 f"{pseudo('one two')} |\n| `x\\|y` | {pseudo('a')} \\| {pseudo('b')} |\n"),
+    ("heading.md", f"## {pseudo('Heading text')} ##\n\n{pseudo('Setext title')}\n============\n"),
+    ("code.md", f"{pseudo('Run')} `make test` {pseudo('now')}.\n\n```python\nprint('hello world')\n```\n\n"
+                "    indented code block\n"),
+    ("autolink.md", f"{pseudo('See')} <https://example.com/path> {pseudo('or')} <me@example.com>.\n"),
+    ("refs.md", f"{pseudo('See')} [{pseudo('the docs')}][the docs] {pseudo('and')} [{pseudo('this page')}][docs] "
+                f"{pseudo('or')} [{pseudo('docs')}][docs].\n\n"
+                '[the docs]: https://example.com/docs "Docs"\n[docs]: https://example.com/\n'),
+    ("html.md", f'<div class="note">\nRaw block text\n</div>\n\n{pseudo("Inline")} <kbd>{pseudo("Ctrl")}</kbd> '
+                f"{pseudo('key and an image')} ![alt text](img.png) {pseudo('here')}.\n"),
+    ("crlf.md", f"\ufeff---\r\ntitle: A title\r\n---\r\n\r\n> {pseudo('Some text')},  \r\n"
+                f"> {pseudo('after a hard break')}.\r\n"),
+])
+def test_pseudo_output_keeps_the_markdown_around_the_words(run, name, expected) -> None:
+    assert _read(run, "pseudo", f"cases/{name}").decode("utf-8") == expected
+
+
+def test_text_that_looks_like_markup_is_escaped(run) -> None:
+    output = _read(run, "pseudo", "cases/escapes.md").decode()
+    assert output.startswith("1\\. ") and "\n\\# " in output and "\n\\* " in output and "\n\\- " in output
+    html = _markdown().render(output)
+    assert not re.search(r"<(ol|h1|ul|li|em|b|code|a)\b", html)
+
+
+def test_unreadable_markdown_fails_alone(run) -> None:
+    rows = pq.read_table(run["pseudo"] / "manifest.parquet").to_pylist()
+    failed = {Path(r["source"]).name: r["error"] for r in rows if r["status"] == "error"}
+    assert list(failed) == ["broken.md"] and "binary" in failed["broken.md"]
+    assert len(rows) == len(DOCUMENTS) + 1
+    assert all(r["n_spans_lost"] == 0 for r in rows if r["status"] == "ok")
