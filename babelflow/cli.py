@@ -9,6 +9,7 @@ import sys
 
 from babelflow.config import DEFAULT_MODEL, ConfigError
 from babelflow.languages import MBART50, UnsupportedLanguage, iso, to_mbart
+from connectors.redact import redact
 
 USAGE_ERROR = 2
 
@@ -31,6 +32,15 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--max-batch-tokens", type=int, help="padded tokens per model batch (default: 8192)")
     tr.add_argument("--device", help="auto (default), cpu, cuda, cuda:1, ...")
     tr.add_argument("--cache", help="translation cache folder or URL (default: DEST/.babelflow/cache)")
+    tr.add_argument("--force", action="store_true", default=None, help="translate every source, changed or not")
+    tr.add_argument("--prune", action="store_true", default=None,
+                    help="delete the outputs of sources that disappeared since the last run")
+
+    run = sub.add_parser("run", help="run a YAML run config now")
+    run.add_argument("config", metavar="CONFIG")
+
+    serve = sub.add_parser("serve", help="serve run configs as Prefect deployments on their cron schedules")
+    serve.add_argument("configs", nargs="+", metavar="CONFIG")
 
     seg = sub.add_parser("segment", help="split JSON lines {\"text\": ...} from stdin into sentences")
     seg.add_argument("--lang", required=True, help="language of the text")
@@ -39,18 +49,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _config(args: argparse.Namespace):
+def _validate(settings: dict):
     from pydantic import ValidationError
 
-    from babelflow.config import RunConfig, load_config_file
+    from babelflow.config import RunConfig
 
-    settings = load_config_file(args.config) if args.config else {}
-    given = {
-        "sources": args.sources or None, "to": args.to, "out": args.out, "from": args.src_lang,
-        "engine": args.engine, "model": args.model, "workers": args.workers, "text_column": args.text_column,
-        "beams": args.beams, "max_batch_tokens": args.max_batch_tokens, "device": args.device, "cache": args.cache,
-    }
-    settings.update({k: v for k, v in given.items() if v is not None})
     try:
         return RunConfig.model_validate(settings)
     except ValidationError as exc:
@@ -61,6 +64,20 @@ def _config(args: argparse.Namespace):
         raise ConfigError("; ".join(problems)) from None
 
 
+def _config(args: argparse.Namespace):
+    from babelflow.config import load_config_file
+
+    settings = load_config_file(args.config) if args.config else {}
+    given = {
+        "sources": args.sources or None, "to": args.to, "out": args.out, "from": args.src_lang,
+        "engine": args.engine, "model": args.model, "workers": args.workers, "text_column": args.text_column,
+        "beams": args.beams, "max_batch_tokens": args.max_batch_tokens, "device": args.device, "cache": args.cache,
+        "force": args.force, "prune": args.prune,
+    }
+    settings.update({k: v for k, v in given.items() if v is not None})
+    return _validate(settings)
+
+
 def _prefect_defaults() -> None:
     """Run offline with an ephemeral server unless the user configured Prefect otherwise."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -68,8 +85,33 @@ def _prefect_defaults() -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from babelflow.config import load_config_file
+
+    return _translate(_validate(load_config_file(args.config)))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from babelflow.config import load_config_file
+
+    configs = {Path(path).stem: _validate(load_config_file(path)) for path in args.configs}
+    unscheduled = [name for name, config in configs.items() if not config.schedule]
+    if unscheduled:
+        raise ConfigError(f"no `schedule` (cron) in: {', '.join(unscheduled)}")
+    _prefect_defaults()
+    from flows.translate_documents import serve
+
+    serve(configs)
+    return 0
+
+
 def cmd_translate(args: argparse.Namespace) -> int:
-    config = _config(args)
+    return _translate(_config(args))
+
+
+def _translate(config) -> int:
     _prefect_defaults()
     from connectors.sources import SourceError
     from flows.translate_documents import run
@@ -78,12 +120,15 @@ def cmd_translate(args: argparse.Namespace) -> int:
     try:
         summary = run(config)
     except (SourceError, ModelNotFound) as exc:
-        print(f"babelflow: error: {exc}", file=sys.stderr)
+        print(f"babelflow: error: {redact(str(exc))}", file=sys.stderr)
         return USAGE_ERROR
     for source, tgt, message in summary.errors:
         print(f"FAILED {source} -> {iso(tgt)}: {message}", file=sys.stderr)
+    for source in summary.disappeared:
+        print(f"{'PRUNED' if summary.pruned else 'GONE'} {source}: no longer among the sources", file=sys.stderr)
     print(
-        f"{summary.documents} documents x {summary.targets} languages: {summary.ok} ok, {summary.error} failed"
+        f"{summary.documents} documents x {summary.targets} languages: {summary.ok} ok, {summary.error} failed,"
+        f" {summary.skipped} unchanged (skipped)"
         f" ({summary.segments} segments, {summary.unique_translated} translated, {summary.cache_hits} from cache,"
         f" {summary.seconds:.1f} s); manifest: {summary.manifest}"
     )
@@ -115,7 +160,8 @@ def cmd_languages(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    command = {"translate": cmd_translate, "segment": cmd_segment, "languages": cmd_languages}[args.command]
+    command = {"translate": cmd_translate, "run": cmd_run, "serve": cmd_serve, "segment": cmd_segment,
+               "languages": cmd_languages}[args.command]
     try:
         return command(args)
     except (ConfigError, UnsupportedLanguage) as exc:

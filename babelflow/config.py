@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from babelflow.languages import parse_targets, to_mbart
@@ -30,6 +31,10 @@ class RunConfig(BaseModel):
     shard_tokens: int = Field(65536, ge=64)
     device: str = "auto"
     cache: str | None = None  # translation cache folder or URL; default DEST/.babelflow/cache
+    force: bool = False  # translate every source again, changed or not
+    prune: bool = False  # delete the outputs of sources that disappeared since the last run
+    storage: dict[str, dict[str, Any]] = {}  # fsspec options per protocol, e.g. s3: {endpoint_url: ...}
+    schedule: str | None = None  # cron, for `babelflow serve`
 
     @field_validator("to", mode="before")
     @classmethod

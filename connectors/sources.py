@@ -25,12 +25,19 @@ def _is_hidden(relpath: str) -> bool:
 
 
 def list_sources(specs: list[str], exclude: list[str] = ()) -> list[Source]:
-    """Every document the arguments name, in a stable order; `exclude` keeps DEST out of its own input."""
+    """Every document the arguments name, in a stable order; `exclude` keeps DEST out of its own input.
+
+    `@FILE` stands for the sources FILE lists, one per line (URLs or paths; `#` starts a comment).
+    """
     from fsspec.core import url_to_fs
 
     found: dict[str, Source] = {}
-    for spec in specs:
+    for spec in _expand(specs):
+        if spec.startswith(("http://", "https://")):
+            found.setdefault(spec, _web_source(spec))
+            continue
         fs, path = url_to_fs(spec)
+        fs.invalidate_cache()  # a long-lived process (`babelflow serve`) must see tonight's listing
         protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
         prefix = "" if protocol in ("file", "local") else f"{protocol}://"
         excluded = [url_to_fs(e)[1].rstrip("/") for e in exclude]
@@ -64,8 +71,47 @@ def list_sources(specs: list[str], exclude: list[str] = ()) -> list[Source]:
     return list(found.values())
 
 
+def _expand(specs: list[str]) -> list[str]:
+    import fsspec
+
+    out: list[str] = []
+    for spec in specs:
+        if not spec.startswith("@"):
+            out.append(spec)
+            continue
+        try:
+            with fsspec.open(spec[1:], "rt", encoding="utf-8") as f:
+                lines = [line.split("#", 1)[0].strip() for line in f]
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SourceError(f"{spec}: cannot read the list of sources ({exc})") from exc
+        out += [line for line in lines if line]
+    return out
+
+
+def _web_source(url: str) -> Source:
+    """One page or file over HTTP: its output path is host/path, `.html` for pages without a name."""
+    from urllib.parse import unquote, urlsplit
+
+    from fsspec.core import url_to_fs
+
+    from tasks.formats import format_of
+
+    fs, _ = url_to_fs(url)
+    try:
+        info = fs.info(url)
+    except (OSError, ValueError):
+        info = {}  # a dead link fails alone, when it is read: an error row, not a stopped run
+    parts = urlsplit(url)
+    path = unquote(parts.path)
+    if path.endswith("/") or not path:
+        path += "index.html"
+    elif format_of(path) is None and "html" in str(info.get("mimetype", "")):
+        path += ".html"
+    return Source(url, parts.netloc.replace(":", "_") + path, int(info.get("size") or 0), _version(info))
+
+
 def _version(info: dict) -> str:
-    for key in ("ETag", "etag", "mtime", "LastModified", "last_modified", "updated", "created"):
+    for key in ("ETag", "etag", "mtime", "LastModified", "Last-Modified", "last_modified", "updated", "created"):
         if info.get(key) is not None:
             return str(info[key]).strip('"')
     return ""
@@ -76,3 +122,15 @@ def open_source(url: str) -> BinaryIO:
     import fsspec
 
     return fsspec.open(url, "rb").open()
+
+
+def use_storage_options(storage: dict[str, dict]) -> None:
+    """Options per protocol from the run config (`s3: {endpoint_url: ...}`), as fsspec defaults."""
+    import fsspec.config
+
+    from connectors.redact import register
+
+    for protocol, options in storage.items():
+        fsspec.config.conf.setdefault(protocol, {}).update(options)
+        for value in options.values():
+            register(value)

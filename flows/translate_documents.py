@@ -15,7 +15,8 @@ from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 from babelflow.config import RunConfig
 from babelflow.documents import Document, DocumentError, Segment, Translation
 from connectors.sinks import join
-from connectors.sources import Source, list_sources
+from connectors.redact import redact
+from connectors.sources import Source, list_sources, use_storage_options
 from tasks.cache import TranslationCache
 from tasks.engines import EngineSpec, prepare_engine
 from tasks.formats import FormatOptions
@@ -24,6 +25,7 @@ from tasks.project import exact_alignment
 from tasks.reassemble import reassemble
 from tasks.segment import segment_document
 from tasks.shard import Key, make_shards
+from tasks.state import RunState
 from tasks.translate import init_worker, translate_shard_task
 from tasks.write import DocumentSink, SegmentsWriter, write_manifest
 
@@ -36,6 +38,7 @@ class _Part:
     """One part of a document (a whole file, or a run of corpus rows), or why it could not be read."""
 
     source: Source
+    targets: list[str]  # the target languages this document still needs
     doc: Document | None
     segments: list[Segment]
     seconds: float
@@ -57,6 +60,7 @@ class RunSummary:
     targets: int = 0
     ok: int = 0
     error: int = 0
+    skipped: int = 0
     segments: int = 0
     unique_translated: int = 0
     cache_hits: int = 0
@@ -64,6 +68,8 @@ class RunSummary:
     seconds: float = 0.0
     manifest: str = ""
     errors: list[tuple[str, str, str]] = field(default_factory=list)  # (source, tgt, message)
+    disappeared: list[str] = field(default_factory=list)  # sources of earlier runs no longer found
+    pruned: bool = False
 
     @property
     def exit_code(self) -> int:
@@ -78,23 +84,36 @@ def cache_root(config: RunConfig) -> str:
     return config.cache or join(config.out, ".babelflow", "cache")
 
 
-@flow(name="translate_documents")
+@flow(name="translate_documents", task_runner=ThreadPoolTaskRunner(max_workers=1))
 def translate_documents(config: RunConfig) -> RunSummary:
     logger = get_run_logger()
     started = time.perf_counter()
     spec = engine_spec(config)
-    cache = TranslationCache(cache_root(config), prepare_engine(spec))
+    use_storage_options(config.storage)
+    engine_key = prepare_engine(spec)
+    cache = TranslationCache(cache_root(config), engine_key)
     sources = list_sources(config.sources, exclude=[config.out])
+    state = RunState(config.out).load()
+    summary = RunSummary(documents=len(sources), targets=len(config.to), pruned=config.prune)
+    rows: list[dict] = []
+    needed: dict[str, list[str]] = {}
+    for source in sources:
+        needed[source.url] = []
+        for tgt in config.to:
+            done = None if config.force else state.unchanged(source, tgt, engine_key)
+            if done:
+                rows.append(_row(source.url, tgt, status="skipped", output=done.output))
+            else:
+                needed[source.url].append(tgt)
     translated = cache.load()
     cached = set(translated)
-    summary = RunSummary(documents=len(sources), targets=len(config.to))
     outputs: dict[tuple[str, str], _Output] = {}
-    rows: list[dict] = []
     writer = SegmentsWriter(config.out)
     with _progress() as bar:
-        for group in _groups(_parts(sources, config)):
+        for group in _groups(_parts([s for s in sources if needed[s.url]], needed, config)):
             segments = [s for part in group for s in part.segments]
-            shards = make_shards(segments, config.to, config.shard_tokens, translated)
+            wanted = [(s, part.targets) for part in group for s in part.segments]
+            shards = make_shards(wanted, config.shard_tokens, translated)
             bar.total += sum(len(s.texts) for s in shards)
             t0 = time.perf_counter()
             errors = _translate_all(spec, shards, cache, translated, bar)
@@ -103,25 +122,56 @@ def translate_documents(config: RunConfig) -> RunSummary:
                 rows += _write_part(part, config, spec, translated, cached, errors, share, outputs, writer)
             summary.segments += len(segments)
             summary.unique_translated += sum(len(s.texts) for s in shards)
-            summary.cache_hits += len(cached & {(s.src_lang, t, s.text) for s in segments for t in config.to})
-    writer.close()
-    logger.info("%d documents, %d segments", len(sources), summary.segments)
+            summary.cache_hits += len(cached & {(s.src_lang, t, s.text) for s, targets in wanted for t in targets})
+    gone = state.disappeared(sources)
+    summary.disappeared = sorted(gone)
+    if config.prune:
+        _prune(gone, state)
+    keep = {(r["source"], r["tgt_lang"]) for r in rows if r["status"] == "skipped"}
+    writer.close(keep | {(url, tgt) for url in gone for tgt in config.to if not config.prune})
+    by_url = {s.url: s for s in sources}
+    for r in rows:
+        if r["status"] == "ok":
+            state.record(by_url[r["source"]], r["tgt_lang"], engine_key, r["output"])
+    state.save()
+    logger.info("%d documents, %d segments, %d disappeared", len(sources), summary.segments, len(gone))
     summary.manifest = write_manifest(config.out, rows)
     summary.ok = sum(r["status"] == "ok" for r in rows)
     summary.error = sum(r["status"] == "error" for r in rows)
+    summary.skipped = sum(r["status"] == "skipped" for r in rows)
     summary.errors = [(r["source"], r["tgt_lang"], r["error"]) for r in rows if r["status"] == "error"]
     summary.characters = sum(r["n_chars"] for r in rows if r["status"] == "ok")
     summary.seconds = round(time.perf_counter() - started, 3)
-    if summary.ok + summary.error != summary.documents * summary.targets:
+    if summary.ok + summary.error + summary.skipped != summary.documents * summary.targets:
         raise RuntimeError("internal error: a document was not accounted for in the manifest")
     _report(summary)
     return summary
 
 
-def _parts(sources: list[Source], config: RunConfig) -> Iterator[_Part]:
+def _row(source: str, tgt: str, **values) -> dict:
+    row = dict(source=source, doc_id=None, tgt_lang=tgt, src_lang=None, status="ok", error=None, output=None,
+               n_segments=0, n_chars=0, n_empty=0, n_cached=0, n_spans_lost=0, seconds=0.0)
+    row.update(values)
+    return row
+
+
+def _prune(gone: dict[str, list[str]], state: RunState) -> None:
+    """--prune: outputs of sources that disappeared are deleted, and forgotten."""
+    from fsspec.core import url_to_fs
+
+    for url, outputs in gone.items():
+        for output in outputs:
+            fs, path = url_to_fs(output)
+            if fs.exists(path):
+                fs.rm(path)
+        state.forget(url)
+
+
+def _parts(sources: list[Source], needed: dict[str, list[str]], config: RunConfig) -> Iterator[_Part]:
     """Every part of every document, in order, each segmented; a document that fails stops there."""
     options = FormatOptions(config.text_column)
     for source in sources:
+        targets = needed[source.url]
         parts = read_document(source, options, config.src_lang)
         t0 = time.perf_counter()
         try:
@@ -129,14 +179,14 @@ def _parts(sources: list[Source], config: RunConfig) -> Iterator[_Part]:
             while True:
                 segments = segment_document(part)
                 following = next(parts, None)
-                yield _Part(source, part, segments, time.perf_counter() - t0, following is None)
+                yield _Part(source, targets, part, segments, time.perf_counter() - t0, following is None)
                 if following is None:
                     break
                 part, t0 = following, time.perf_counter()
         except DocumentError as exc:
-            yield _Part(source, None, [], 0.0, True, str(exc))
+            yield _Part(source, targets, None, [], 0.0, True, redact(str(exc)))
         except Exception as exc:  # a parser bug must cost one document, not the run
-            yield _Part(source, None, [], 0.0, True, f"{type(exc).__name__}: {exc}")
+            yield _Part(source, targets, None, [], 0.0, True, redact(f"{type(exc).__name__}: {exc}"))
 
 
 def _groups(parts: Iterator[_Part]) -> Iterator[list[_Part]]:
@@ -184,14 +234,12 @@ def _unchanged(segment: Segment) -> Translation:
 def _write_part(part: _Part, config, spec, translated, cached, errors, share, outputs, writer) -> list[dict]:
     """Add one part to each target's output; a document's manifest rows come with its last part."""
     done: list[dict] = []
-    for tgt in config.to:
+    for tgt in part.targets:
         out = outputs.get((part.source.url, tgt))
         if out is None:
             out = outputs[(part.source.url, tgt)] = _Output(
                 DocumentSink(config.out, part.doc.relpath if part.doc else "", tgt),
-                dict(source=part.source.url, doc_id=part.doc.doc_id if part.doc else None, tgt_lang=tgt,
-                     src_lang=None, status="ok", error=None, output=None, n_segments=0, n_chars=0,
-                     n_empty=0, n_cached=0, n_spans_lost=0, seconds=0.0),
+                _row(part.source.url, tgt, doc_id=part.doc.doc_id if part.doc else None),
             )
         row = out.row
         if row["status"] == "ok":
@@ -203,15 +251,15 @@ def _write_part(part: _Part, config, spec, translated, cached, errors, share, ou
             except Exception as exc:
                 out.sink.abort()
                 message = str(exc) if isinstance(exc, DocumentError) else f"{type(exc).__name__}: {exc}"
-                row.update(status="error", error=message, output=None)
-            row["seconds"] += part.seconds / len(config.to) + share * sum(len(s.text) for s in part.segments)
+                row.update(status="error", error=redact(message), output=None)
+            row["seconds"] += part.seconds / len(part.targets) + share * sum(len(s.text) for s in part.segments)
             row["seconds"] += time.perf_counter() - t0
         if part.last:
             if row["status"] == "ok":
                 try:
                     row["output"] = out.sink.commit()
                 except Exception as exc:
-                    row.update(status="error", error=f"cannot write: {type(exc).__name__}: {exc}")
+                    row.update(status="error", error=redact(f"cannot write: {type(exc).__name__}: {exc}"))
             done.append(outputs.pop((part.source.url, tgt)).row)
     return done
 
@@ -245,12 +293,26 @@ def _report(summary: RunSummary) -> None:
         create_table_artifact(table=failures, key="translation-failures", description="documents that failed")
 
 
-def run(config: RunConfig) -> RunSummary:
-    """Run the flow with one worker in-process, or one worker process per `--workers`."""
-    prepare_engine(engine_spec(config))  # fail before a Prefect server is started for nothing
+def task_runner(config: RunConfig):
+    """One worker in-process, or one worker process per `--workers`, each with its share of cores."""
     if config.workers == 1:
-        runner = ThreadPoolTaskRunner(max_workers=1)
-    else:
-        threads = max(1, (os.cpu_count() or 1) // config.workers)
-        runner = ProcessPoolTaskRunner(max_workers=config.workers, initializer=init_worker, initargs=(threads,))
-    return translate_documents.with_options(task_runner=runner)(config)
+        return ThreadPoolTaskRunner(max_workers=1)
+    threads = max(1, (os.cpu_count() or 1) // config.workers)
+    return ProcessPoolTaskRunner(max_workers=config.workers, initializer=init_worker, initargs=(threads,))
+
+
+def run(config: RunConfig) -> RunSummary:
+    prepare_engine(engine_spec(config))  # fail before a Prefect server is started for nothing
+    return translate_documents.with_options(task_runner=task_runner(config))(config)
+
+
+def serve(configs: dict[str, RunConfig]) -> None:
+    """Serve one deployment per config (named after it), on its cron schedule, until interrupted."""
+    from prefect import serve as prefect_serve
+
+    prefect_serve(*(
+        translate_documents.with_options(task_runner=task_runner(config)).to_deployment(
+            name=name, cron=config.schedule, parameters={"config": config.model_dump(mode="json", by_alias=True)},
+        )
+        for name, config in configs.items()
+    ))

@@ -16,16 +16,16 @@ def approx_tokens(text: str) -> int:
 
 
 def make_shards(
-    segments: Iterable[Segment], targets: list[str], shard_tokens: int, done: Mapping[Key, Translation]
+    wanted: Iterable[tuple[Segment, list[str]]], shard_tokens: int, done: Mapping[Key, Translation]
 ) -> list[Shard]:
-    """Each text is sent once per target, whatever the number of documents it appears in.
+    """Each text is sent once per target it is wanted in, whatever the number of documents it appears in.
 
     Segments already in the target language are not sent: their translation is their text. A text
     gets a word alignment when any of its occurrences carries inline markup. Texts in `done` (the
     cache) are not sent again, unless they now need an alignment the cache does not have.
     """
     pairs: dict[tuple[str, str], dict[str, bool]] = defaultdict(dict)
-    for seg in segments:
+    for seg, targets in wanted:
         for tgt in targets:
             if seg.src_lang != tgt:
                 texts = pairs[(seg.src_lang, tgt)]

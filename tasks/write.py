@@ -75,12 +75,13 @@ def _parquet_bytes(rows: dict[str, list], columns: dict[str, str]) -> bytes:
 
 
 class SegmentsWriter:
-    """Streams rows into `DEST/segments/part-NNNNN.parquet`, replacing the previous run's parts at close."""
+    """Streams rows into `DEST/segments/part-<run>-NNNNN.parquet`; at close, the parts of earlier runs
+    are removed, after the rows to keep were carried over (object stores have no folders to swap)."""
 
     def __init__(self, dest: str, rows_per_part: int = 200_000) -> None:
-        self.dest = dest
+        self.folder = join(dest, "segments")
         self.rows_per_part = rows_per_part
-        self.staging = join(dest, f".segments-{uuid.uuid4().hex}")
+        self.run = uuid.uuid4().hex[:12]
         self.columns: dict[str, list] = {c: [] for c in SEGMENT_COLUMNS}
         self.parts = 0
 
@@ -99,21 +100,42 @@ class SegmentsWriter:
             self._flush()
         return empty_count
 
-    def _flush(self) -> None:
-        write_bytes(join(self.staging, f"part-{self.parts:05d}.parquet"), _parquet_bytes(self.columns, SEGMENT_COLUMNS))
+    def _write_part(self, data: bytes) -> None:
+        write_bytes(join(self.folder, f"part-{self.run}-{self.parts:05d}.parquet"), data)
         self.parts += 1
+
+    def _flush(self) -> None:
+        self._write_part(_parquet_bytes(self.columns, SEGMENT_COLUMNS))
         self.columns = {c: [] for c in SEGMENT_COLUMNS}
 
-    def close(self) -> None:
+    def close(self, keep: set[tuple[str, str]]) -> None:
+        """Finish the dataset, carrying over earlier rows of the (source, target) pairs in `keep`."""
         from fsspec.core import url_to_fs
 
+        fs, folder = url_to_fs(self.folder)
+        earlier = [p for p in fs.glob(folder.rstrip("/") + "/part-*.parquet") if f"part-{self.run}-" not in p]
+        if keep and earlier:
+            self._carry_over(fs, earlier, keep)
         if self.columns["doc_id"] or self.parts == 0:
             self._flush()
-        fs, staging = url_to_fs(self.staging)
-        final = url_to_fs(join(self.dest, "segments"))[1]
-        if fs.exists(final):
-            fs.rm(final, recursive=True)
-        fs.mv(staging, final, recursive=True)
+        for path in earlier:
+            fs.rm(path)
+
+    def _carry_over(self, fs, paths: list[str], keep: set[tuple[str, str]]) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.dataset as ds
+        import pyarrow.parquet as pq
+
+        wanted = pa.array(sorted(f"{source}\0{tgt}" for source, tgt in keep))
+        earlier = ds.dataset(paths, filesystem=fs, format="parquet", schema=_schema(SEGMENT_COLUMNS))
+        for batch in earlier.to_batches():
+            key = pc.binary_join_element_wise(batch.column("source"), batch.column("tgt_lang"), "\0")
+            kept = batch.filter(pc.is_in(key, value_set=wanted))
+            if kept.num_rows:
+                out = io.BytesIO()
+                pq.write_table(pa.Table.from_batches([kept]), out)
+                self._write_part(out.getvalue())
 
 
 def write_manifest(dest: str, rows: list[dict]) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Sequence
 
+import pyarrow.parquet as pq
 import pytest
 
 from babelflow.documents import Block, Document, Translation
@@ -119,3 +121,40 @@ def test_markup_does_not_spread_into_an_unmarked_sentence(reverse) -> None:
     assert out.text == "here. one Plain here. two Bold"
     assert _marked(out)[0] == ["here. two Bold"]
     assert (0, 0, 5) in out.spans, "an object at the start of the block stays there"
+
+
+def test_reordered_html_keeps_bold_italic_and_links_on_their_words(reverse, cli, tmp_path) -> None:
+    from lxml import html
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "page.html").write_text(
+        '<html><body><p>Start <b>bold</b> then <i>italic</i> and <a href="https://x.test/">link</a> end</p></body></html>')
+    code, _, err = cli("translate", src, "--to", "fr", "--from", "en", "--out", tmp_path / "out", "--engine", "reverse")
+    assert code == 0, err
+    p = html.fromstring((tmp_path / "out" / "fr" / "page.html").read_bytes()).find(".//p")
+    assert p.text_content() == "end link and italic then bold Start"
+    assert [(e.tag, e.text, e.get("href")) for e in p] == [
+        ("a", "link", "https://x.test/"), ("i", "italic", None), ("b", "bold", None)]
+
+
+def test_tiny_model_translates_formatted_documents_end_to_end(cli, tiny_model, tmp_path) -> None:
+    import shutil
+
+    from docx import Document as Docx
+    from lxml import html
+
+    from conftest import CORPUS
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("html/links-in-tables.html", "md/readability-README.md", "docx/par-hyperlinks.docx", "docx/fnt-color.docx"):
+        shutil.copy(CORPUS / name, src / Path(name).name)
+    code, _, err = cli("translate", src, "--to", "de", "--from", "en", "--out", tmp_path / "out", "--model", tiny_model)
+    assert code == 0, err
+    rows = pq.read_table(tmp_path / "out" / "manifest.parquet").to_pylist()
+    assert {r["status"] for r in rows} == {"ok"} and all(r["n_segments"] > 0 for r in rows)
+    out = tmp_path / "out" / "de"
+    assert html.fromstring((out / "links-in-tables.html").read_bytes()).get("lang") == "de"
+    Docx(str(out / "par-hyperlinks.docx"))
+    assert (out / "readability-README.md").read_text() != (src / "readability-README.md").read_text()

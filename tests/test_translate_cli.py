@@ -207,13 +207,40 @@ def test_rerun_is_answered_by_the_cache(cli, sources, tmp_path, tiny_model) -> N
     assert code == 0, err
     before = {p: p.read_bytes() for p in (dest / "fr").rglob("*") if p.is_file()}
     (sources / "new.txt").write_text("A brand new sentence about the fox.")
-    code, second, err = cli(*args)
+    code, second, err = cli(*args, "--force")
     assert code == 0, err
     assert " 1 translated," in second, "only the new sentence goes to the model"
     assert all(p.read_bytes() == data for p, data in before.items() if p.suffix != ".parquet")
     rows = {Path(r["source"]).name: r for r in pq.read_table(dest / "manifest.parquet").to_pylist()}
     assert rows["new.txt"]["n_cached"] == 0
-    assert all(r["n_cached"] == r["n_segments"] for name, r in rows.items() if name != "new.txt")
+    assert all(r["n_cached"] == r["n_segments"] > 0 for name, r in rows.items() if name != "new.txt")
+
+
+def test_incremental_runs_translate_only_what_changed(cli, sources, tmp_path) -> None:
+    dest = tmp_path / "out"
+    args = ["translate", sources, "--to", "fr,de", "--from", "en", "--out", dest, "--engine", "pseudo"]
+    assert cli(*args)[0] == 0
+    segments_before = read_segments(dest).num_rows
+    (sources / "b.txt").write_text("Changed text.\n")
+    (sources / "rows.csv").unlink()
+    (sources / "added.txt").write_text("Added today.")
+    code, out, err = cli(*args)
+    assert code == 0, err
+    status = {(Path(r["source"]).name, r["tgt_lang"]): r["status"] for r in pq.read_table(dest / "manifest.parquet").to_pylist()}
+    assert {k for k, v in status.items() if v == "ok"} == {(n, t) for n in ("b.txt", "added.txt") for t in ("fr_XX", "de_DE")}
+    assert {k[0] for k, v in status.items() if v == "skipped"} == {"a.txt", "corpus.parquet", "rows.jsonl"}
+    assert "GONE" in err and "rows.csv" in err and "2 unchanged" not in out and "6 unchanged" in out
+    assert (dest / "fr" / "rows.csv").exists(), "nothing is deleted without --prune"
+    segments = read_segments(dest)
+    assert {Path(s).name for s in segments.column("source").to_pylist()} == {
+        "a.txt", "b.txt", "corpus.parquet", "rows.jsonl", "rows.csv", "added.txt"}
+    assert segments.num_rows == segments_before - 2 * 2 + 2 * 2, "b.txt's two rows per language replaced by one"
+
+    code, out, err = cli(*args, "--prune")
+    assert code == 0 and "PRUNED" in err and not (dest / "fr" / "rows.csv").exists()
+    assert "rows.csv" not in {Path(s).name for s in read_segments(dest).column("source").to_pylist()}
+    code, out, _ = cli(*args)
+    assert "GONE" not in out and "10 unchanged" in out
 
 
 def test_large_corpora_stream_through_in_parts(cli, tmp_path) -> None:

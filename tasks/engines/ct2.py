@@ -11,7 +11,7 @@ from typing import Sequence
 from babelflow.documents import Translation
 from tasks.engines.base import EngineSpec
 from tasks.engines.hub import model_revision, resolve_model
-from tasks.engines.mbart_text import MBartText
+from tasks.engines.mbart_text import MBartText, token_batches
 from tasks.engines.words import align_from_attention, monotone_alignment
 from tasks.project import Alignment
 
@@ -73,16 +73,22 @@ class CT2Engine:
         return [tok.convert_ids_to_tokens(ids) for ids in tok(list(texts))["input_ids"]]
 
     def _translate_pieces(self, texts: list[str], src: str, tgt: str) -> list[str]:
+        """Length-sorted batches under the token budget, each decoded no longer than its longest needs."""
         tokens = self._tokens(texts, src)
         limits = [self.text.max_new_tokens(len(t)) for t in tokens]
-        results = self.translator.translate_batch(
-            tokens, target_prefix=[[tgt]] * len(tokens), beam_size=self.spec.beams,
-            max_batch_size=self.spec.max_batch_tokens, batch_type="tokens", max_decoding_length=max(limits),
-        )
+        order = sorted(range(len(tokens)), key=lambda i: len(tokens[i]))
         tok = self.text.tokenizer
-        # Trim each output to its own limit (as alone it would stop there): batch-independent results.
-        ids = [tok.convert_tokens_to_ids(r.hypotheses[0][1 : limit - 1]) for r, limit in zip(results, limits)]
-        return [t.strip() for t in tok.batch_decode(ids, skip_special_tokens=True)]
+        results: list[str] = [""] * len(texts)
+        for batch in token_batches(order, [len(t) for t in tokens], self.spec.max_batch_tokens):
+            out = self.translator.translate_batch(
+                [tokens[i] for i in batch], target_prefix=[[tgt]] * len(batch), beam_size=self.spec.beams,
+                max_decoding_length=max(limits[i] for i in batch),
+            )
+            # Trim each output to its own limit (as alone it would stop there): batch-independent results.
+            ids = [tok.convert_tokens_to_ids(r.hypotheses[0][1 : limits[i] - 1]) for r, i in zip(out, batch)]
+            for i, text in zip(batch, tok.batch_decode(ids, skip_special_tokens=True)):
+                results[i] = text.strip()
+        return results
 
     def align(self, sources: Sequence[str], targets: Sequence[str], src: str, tgt: str) -> list[Alignment]:
         """Word alignment from the attention CTranslate2 returns when forced through the translation."""

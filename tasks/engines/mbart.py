@@ -8,25 +8,11 @@ from typing import Sequence
 from babelflow.documents import Translation
 from tasks.engines.base import EngineSpec
 from tasks.engines.hub import resolve_model
-from tasks.engines.mbart_text import MBartText
+from tasks.engines.mbart_text import MBartText, token_batches
 from tasks.engines.words import align_from_attention, monotone_alignment
 from tasks.project import Alignment
 
 log = logging.getLogger(__name__)
-
-
-def token_batches(order: list[int], lengths: list[int], budget: int) -> list[list[int]]:
-    """Cut length-sorted items so that batch size x longest item stays under the token budget."""
-    batches: list[list[int]] = []
-    current: list[int] = []
-    for i in order:
-        if current and (len(current) + 1) * lengths[i] > budget:
-            batches.append(current)
-            current = []
-        current.append(i)
-    if current:
-        batches.append(current)
-    return batches
 
 
 class MBartEngine:

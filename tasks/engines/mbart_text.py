@@ -66,3 +66,17 @@ class MBartText:
         fits = [i for i in range(len(sources))
                 if len(src_enc["input_ids"][i]) <= limit and len(tgt_enc["input_ids"][i]) <= limit]
         return src_enc, tgt_enc, fits
+
+
+def token_batches(order: list[int], lengths: list[int], budget: int) -> list[list[int]]:
+    """Cut length-sorted items so that batch size x longest item stays under the token budget."""
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for i in order:
+        if current and (len(current) + 1) * lengths[i] > budget:
+            batches.append(current)
+            current = []
+        current.append(i)
+    if current:
+        batches.append(current)
+    return batches

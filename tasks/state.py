@@ -1,0 +1,76 @@
+"""What earlier runs translated, so a scheduled run does only what is new or changed.
+
+`DEST/.babelflow/state.parquet` has a row per (source, target language): the source's size and
+version (ETag or modification time) and the engine key when its output was written.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import dataclass
+
+from connectors.sinks import join, write_bytes
+from connectors.sources import Source
+
+_COLUMNS = {"source": "string", "tgt_lang": "string", "size": "int64", "version": "string",
+            "engine_key": "string", "output": "string", "translated_at": "double"}
+
+
+@dataclass(frozen=True)
+class Done:
+    size: int
+    version: str
+    engine_key: str
+    output: str
+    translated_at: float
+
+
+class RunState:
+    def __init__(self, dest: str) -> None:
+        self.url = join(dest, ".babelflow", "state.parquet")
+        self.done: dict[tuple[str, str], Done] = {}
+
+    def load(self) -> "RunState":
+        import pyarrow.parquet as pq
+        from fsspec.core import url_to_fs
+
+        fs, path = url_to_fs(self.url)
+        if fs.exists(path):
+            with fs.open(path, "rb") as f:
+                for r in pq.read_table(f).to_pylist():
+                    self.done[(r["source"], r["tgt_lang"])] = Done(
+                        r["size"], r["version"], r["engine_key"], r["output"], r["translated_at"])
+        return self
+
+    def unchanged(self, source: Source, tgt: str, engine_key: str) -> Done | None:
+        """The earlier output, when neither the source nor the engine changed since."""
+        done = self.done.get((source.url, tgt))
+        if done and (done.size, done.version, done.engine_key) == (source.size, source.version, engine_key):
+            return done
+        return None
+
+    def disappeared(self, sources: list[Source]) -> dict[str, list[str]]:
+        """Sources of earlier runs no longer listed, with their outputs."""
+        listed = {s.url for s in sources}
+        gone: dict[str, list[str]] = {}
+        for (url, _), done in sorted(self.done.items()):
+            if url not in listed:
+                gone.setdefault(url, []).append(done.output)
+        return gone
+
+    def record(self, source: Source, tgt: str, engine_key: str, output: str) -> None:
+        self.done[(source.url, tgt)] = Done(source.size, source.version, engine_key, output, time.time())
+
+    def forget(self, url: str) -> None:
+        self.done = {k: v for k, v in self.done.items() if k[0] != url}
+
+    def save(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        rows = [{"source": url, "tgt_lang": tgt, **vars(done)} for (url, tgt), done in sorted(self.done.items())]
+        schema = pa.schema([(name, pa.type_for_alias(kind)) for name, kind in _COLUMNS.items()])
+        out = io.BytesIO()
+        pq.write_table(pa.Table.from_pylist(rows, schema=schema), out)
+        write_bytes(self.url, out.getvalue())
