@@ -26,7 +26,7 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--engine", help="mbart (default), ct2 (CTranslate2, pip install babelflow[ct2]), pseudo or identity")
     tr.add_argument("--model", help=f"hub id or local directory (default: {DEFAULT_MODEL})")
     tr.add_argument("--config", help="YAML run config; command-line options override it")
-    tr.add_argument("--workers", type=int, help="worker processes, each loading the model once (default: 1)")
+    tr.add_argument("--workers", type=int, help="worker processes, each loading the model once (default: one per visible GPU, else 1)")
     tr.add_argument("--text-column", help="text column of Parquet/JSONL/CSV corpora (default: text)")
     tr.add_argument("--beams", type=int, help="beam size (default: 1, greedy)")
     tr.add_argument("--max-batch-tokens", type=int, help="padded tokens per model batch (default: 8192)")

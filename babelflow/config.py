@@ -24,7 +24,7 @@ class RunConfig(BaseModel):
     src_lang: str = Field("auto", alias="from")
     engine: str = "mbart"
     model: str = DEFAULT_MODEL
-    workers: int = Field(1, ge=1)
+    workers: int | None = Field(None, ge=1)  # default: one per visible GPU, else 1
     text_column: str = "text"
     beams: int = Field(1, ge=1)
     max_batch_tokens: int = Field(8192, ge=64)

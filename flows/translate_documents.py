@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Iterator
@@ -294,11 +295,23 @@ def _report(summary: RunSummary) -> None:
 
 
 def task_runner(config: RunConfig):
-    """One worker in-process, or one worker process per `--workers`, each with its share of cores."""
-    if config.workers == 1:
+    """One worker in-process, or worker processes that each load the model once: by default one per
+    visible GPU, else `--workers N`, each on its own GPU or with its share of the CPU cores."""
+    gpus = _visible_gpus(config)
+    workers = config.workers or max(gpus, 1)
+    if workers == 1:
         return ThreadPoolTaskRunner(max_workers=1)
-    threads = max(1, (os.cpu_count() or 1) // config.workers)
-    return ProcessPoolTaskRunner(max_workers=config.workers, initializer=init_worker, initargs=(threads,))
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    slots = tempfile.mkdtemp(prefix="babelflow-workers-") if gpus else ""
+    return ProcessPoolTaskRunner(max_workers=workers, initializer=init_worker, initargs=(threads, gpus, slots))
+
+
+def _visible_gpus(config: RunConfig) -> int:
+    if config.engine not in ("mbart", "ct2") or config.device not in ("auto", "cuda"):
+        return 0
+    import torch
+
+    return torch.cuda.device_count()
 
 
 def run(config: RunConfig) -> RunSummary:

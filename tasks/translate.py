@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
@@ -22,8 +24,18 @@ def translate_shard(spec: EngineSpec, shard: Shard) -> list[Translation]:
     return out
 
 
-def init_worker(threads: int) -> None:
-    """Run once per worker process: share the CPU cores instead of oversubscribing them."""
+def init_worker(threads: int, gpus: int, slots: str) -> None:
+    """Run once per worker process, before any model loads: the i-th worker to start takes GPU i (of
+    `gpus`, claiming its number in the folder `slots`), or its share of the CPU cores."""
+    if gpus:
+        index = 0
+        while True:
+            try:
+                os.close(os.open(os.path.join(slots, f"worker-{index}"), os.O_CREAT | os.O_EXCL))
+                break
+            except FileExistsError:
+                index += 1
+        os.environ["CUDA_VISIBLE_DEVICES"] = str(index % gpus)
     import torch
 
     torch.set_num_threads(threads)
