@@ -13,7 +13,6 @@ import argparse
 import json
 import random
 import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -46,19 +45,26 @@ def make_corpus(path: Path, rows: int, seed: int = 0) -> None:
 def run(rows: int, workdir: Path) -> dict:
     corpus = workdir / f"corpus-{rows}.parquet"
     make_corpus(corpus, rows)
+    # A fresh parent per size, so that its peak-RSS-of-children is this run's alone.
+    measure = (
+        "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], capture_output=True, text=True);"
+        "sys.stderr.write(r.stderr); print(r.stdout); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss);"
+        "sys.exit(r.returncode)"
+    )
     start = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "babelflow.cli", "translate", str(corpus), "--to", "fr", "--from", "en",
-         "--engine", "identity", "--out", str(workdir / f"out-{rows}")],
+        [sys.executable, "-c", measure, sys.executable, "-m", "babelflow.cli", "translate", str(corpus),
+         "--to", "fr", "--from", "en", "--engine", "identity", "--out", str(workdir / f"out-{rows}")],
         capture_output=True, text=True, check=True,
     )
     wall = time.perf_counter() - start
+    peak_kb = int(result.stdout.strip().splitlines()[-1])
     segments = int(re.search(r"\((\d+) segments", result.stdout).group(1))
     flow_seconds = float(re.search(r"from cache, ([\d.]+) s\)", result.stdout).group(1))
     return {
         "segments": segments, "flow_seconds": round(flow_seconds, 2), "wall_seconds": round(wall, 2),
         "seg_per_s_flow": round(segments / flow_seconds), "seg_per_s_wall": round(segments / wall),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+        "peak_rss_mb": round(peak_kb / 1024),
     }
 
 
