@@ -120,3 +120,16 @@ def test_memory_urls_in_and_out(cli) -> None:
                          "--engine", "identity")
     assert code == 0, err
     assert fs.cat("/out/fr/x.txt") == b"In memory."
+
+
+def test_hugging_face_dataset_saved_to_disk(cli, tmp_path) -> None:
+    import datasets
+
+    rows = {"id": [1, 2, 3], "text": ["Hello there.", "Second row here.", None]}
+    datasets.Dataset.from_dict(rows).save_to_disk(str(tmp_path / "src" / "ds"))
+    dest = tmp_path / "out"
+    code, _, err = cli("translate", tmp_path / "src", "--to", "fr", "--from", "en", "--out", dest, "--engine", "pseudo")
+    assert code == 0, err
+    translated = datasets.load_from_disk(str(dest / "fr" / "ds"))
+    assert translated["id"] == [1, 2, 3] and translated["text"] == rows["text"]
+    assert translated["text_fr"] == ["Ĥéĺĺó ťĥéŕé.", "Šéçóñď ŕóŵ ĥéŕé.", None]

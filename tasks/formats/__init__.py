@@ -21,11 +21,11 @@ from babelflow.documents import Block
 EXTENSIONS = {
     ".txt": "txt", ".parquet": "parquet", ".jsonl": "jsonl", ".csv": "csv",
     ".html": "html", ".htm": "html", ".xhtml": "html", ".md": "markdown", ".markdown": "markdown",
-    ".docx": "docx",
+    ".docx": "docx", ".arrow": "arrow", ".json": "hf_metadata",
 }
 # Corpora: blocks are independent records (each gets its own source language under --from auto),
 # read and written in parts.
-STREAMING = {"parquet", "jsonl", "csv"}
+STREAMING = {"parquet", "jsonl", "csv", "arrow"}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,82 @@
+"""Arrow IPC corpora, as Hugging Face `datasets` saves them (`save_to_disk`): read and written as
+streams of record batches; the text column is translated into `<column>_<lang>`."""
+
+from __future__ import annotations
+
+import json
+from typing import BinaryIO, Iterator
+
+from babelflow.documents import Block, Document, DocumentError
+from tasks.formats import FormatOptions, Parsed
+from tasks.formats.table import ROWS, cell_blocks, cell_texts, output_column
+
+
+def read_parts(f: BinaryIO, options: FormatOptions) -> Iterator[Parsed]:
+    import pyarrow as pa
+
+    try:
+        reader = pa.ipc.open_file(f) if f.read(6) == b"ARROW1" else None
+        if reader is None:
+            f.seek(0)
+            reader = pa.ipc.open_stream(f)
+            batches = iter(reader)
+        else:
+            batches = (reader.get_batch(i) for i in range(reader.num_record_batches))
+    except (pa.ArrowException, OSError) as exc:
+        raise DocumentError(f"not a readable Arrow file: {exc}") from exc
+    schema = reader.schema
+    column = options.text_column
+    if column not in schema.names:
+        raise DocumentError(f"no column {column!r} (columns: {', '.join(schema.names)}); use --text-column")
+    if not (pa.types.is_string(schema.field(column).type) or pa.types.is_large_string(schema.field(column).type)):
+        raise DocumentError(f"column {column!r} is {schema.field(column).type}, not text")
+    pending: list = []
+    first = 0
+    try:
+        for batch in batches:
+            pending.append(batch)
+            if sum(b.num_rows for b in pending) >= ROWS:
+                table = pa.Table.from_batches(pending, schema)
+                yield Parsed(cell_blocks(table.column(column).to_pylist(), column, first), (table, column))
+                first += table.num_rows
+                pending = []
+    except (pa.ArrowException, OSError) as exc:
+        raise DocumentError(f"unreadable Arrow data after row {first}: {exc}") from exc
+    if pending or first == 0:
+        table = pa.Table.from_batches(pending, schema)
+        yield Parsed(cell_blocks(table.column(column).to_pylist(), column, first), (table, column))
+
+
+def with_feature(metadata: bytes, name: str) -> bytes:
+    """`datasets` keeps its features in the schema metadata too: declare the new column there."""
+    info = json.loads(metadata)
+    features = info.get("info", {}).get("features")
+    if isinstance(features, dict):
+        features[name] = {"dtype": "string", "_type": "Value"}
+    return json.dumps(info).encode()
+
+
+class Writer:
+    def __init__(self, f: BinaryIO, tgt: str) -> None:
+        self.f = f
+        self.tgt = tgt
+        self.writer = None
+
+    def write(self, doc: Document, blocks: list[Block | None]) -> None:
+        import pyarrow as pa
+
+        table, column = doc.skeleton
+        name = output_column(column, self.tgt)
+        if name in table.column_names:
+            table = table.drop_columns([name])
+        table = table.append_column(name, pa.array(cell_texts(blocks), type=pa.string()))
+        metadata = dict(table.schema.metadata or {})
+        if b"huggingface" in metadata:
+            metadata[b"huggingface"] = with_feature(metadata[b"huggingface"], name)
+        table = table.replace_schema_metadata(metadata)
+        if self.writer is None:
+            self.writer = pa.ipc.new_stream(self.f, table.schema)
+        self.writer.write_table(table)
+
+    def close(self) -> None:
+        self.writer.close()
