@@ -8,7 +8,7 @@ as they do on real sites). Then, each in its own process, on the same sentences 
 segmenter finds in those pages) and the same length rule (1.5 x source tokens + 10):
   seed          one `generate` call per sentence (the seed pipeline's pattern)
   hf-batched    transformers, batches of 32 in input order
-  ct2-sorted    CTranslate2 translate_batch, int8, sorted by length (its documented fast path)
+  ct2-sorted    CTranslate2 translate_batch, int8, sorted by length, batches of 32 (its fast path)
   babelflow-mbart / babelflow-ct2   `babelflow translate` end to end on the pages
 Prints one JSON line per system ({system, sentences, seconds, sent_per_s}) and a table.
 Script timings exclude model loading (and conversion); babelflow's are the flow's whole run (parse to
@@ -110,11 +110,14 @@ def run_script(system: str, model: str, sentences: list[str]) -> float:
             TransformersConverter(model).convert(str(ct2_dir), quantization="int8")
         translator = ctranslate2.Translator(str(ct2_dir), device="cpu", compute_type="int8",
                                             intra_threads=torch.get_num_threads())
-        tokens = [tok.convert_ids_to_tokens(tok(s)["input_ids"]) for s in sentences]
+        tokens = sorted((tok.convert_ids_to_tokens(tok(s)["input_ids"]) for s in sentences), key=len)
         start = time.perf_counter()
-        results = translator.translate_batch(tokens, target_prefix=[["fr_XX"]] * len(tokens), beam_size=1,
-                                             max_batch_size=32, max_decoding_length=max(map(len, tokens)) * 3 // 2 + 10)
-        assert len(results) == len(sentences)
+        outputs = 0
+        for i in range(0, len(tokens), 32):  # sorted chunks, each decoded no longer than its longest needs
+            chunk = tokens[i : i + 32]
+            outputs += len(translator.translate_batch(chunk, target_prefix=[["fr_XX"]] * len(chunk), beam_size=1,
+                                                      max_decoding_length=limit(len(chunk[-1]))))
+        assert outputs == len(sentences)
         return time.perf_counter() - start
     m = AutoModelForSeq2SeqLM.from_pretrained(model).eval()
     size = 1 if system == "seed" else 32
