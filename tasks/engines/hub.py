@@ -33,6 +33,9 @@ def resolve_model(model: str) -> str:
         pass
     if os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}:
         raise ModelNotFound(hint.format(reason="HF_HUB_OFFLINE is set"))
+    unreachable = _hub_unreachable()
+    if unreachable:
+        raise ModelNotFound(hint.format(reason=unreachable))
     os.environ.setdefault("HF_HUB_ETAG_TIMEOUT", "10")
     os.environ.setdefault("HF_HUB_DOWNLOAD_TIMEOUT", "30")
     try:
@@ -43,6 +46,20 @@ def resolve_model(model: str) -> str:
         return snapshot_download(model, allow_patterns=["*.json", "*.model", "*.txt", weights])
     except Exception as exc:
         raise ModelNotFound(hint.format(reason=f"{type(exc).__name__}: {exc}".splitlines()[0][:300])) from exc
+
+
+def _hub_unreachable(timeout: float = 3.0) -> str | None:
+    """Why the hub cannot be reached, found in seconds (the hub client retries for much longer)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    endpoint = urlsplit(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
+    port = endpoint.port or (443 if endpoint.scheme == "https" else 80)
+    try:
+        socket.create_connection((endpoint.hostname, port), timeout=timeout).close()
+    except OSError as exc:
+        return f"{endpoint.hostname}:{port} is unreachable: {exc}"
+    return None
 
 
 def model_revision(path: str) -> str:
