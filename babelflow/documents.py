@@ -35,7 +35,7 @@ class Document:
     first_block: int = 0  # a corpus is read in parts: where this part starts in the whole document
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Segment:
     """A sentence of a block, by character offsets into `block.text`."""
 
@@ -47,7 +47,7 @@ class Segment:
     marked: bool = False  # carries inline markup, so its translation needs a word alignment
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Translation:
     text: str
     # (source start, source end, target start, target end) character ranges; computed only for

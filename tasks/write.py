@@ -78,7 +78,7 @@ class SegmentsWriter:
     """Streams rows into `DEST/segments/part-<run>-NNNNN.parquet`; at close, the parts of earlier runs
     are removed, after the rows to keep were carried over (object stores have no folders to swap)."""
 
-    def __init__(self, dest: str, rows_per_part: int = 200_000) -> None:
+    def __init__(self, dest: str, rows_per_part: int = 50_000) -> None:
         self.folder = join(dest, "segments")
         self.rows_per_part = rows_per_part
         self.run = uuid.uuid4().hex[:12]
