@@ -79,7 +79,12 @@ def _config(args: argparse.Namespace):
 
 
 def _prefect_defaults() -> None:
-    """Run offline with an ephemeral server unless the user configured Prefect otherwise."""
+    """Run offline with an ephemeral server unless the user configured Prefect otherwise.
+
+    Also: Arrow's own allocator keeps what corpus parts freed, so RSS would grow with the corpus;
+    the system allocator gives it back (set before pyarrow is first imported).
+    """
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")

@@ -92,7 +92,7 @@ def translate_documents(config: RunConfig) -> RunSummary:
     spec = engine_spec(config)
     use_storage_options(config.storage)
     engine_key = prepare_engine(spec)
-    cache = TranslationCache(cache_root(config), engine_key)
+    cache = TranslationCache(cache_root(config), engine_key).open()
     sources = list_sources(config.sources, exclude=[config.out])
     state = RunState(config.out).load()
     summary = RunSummary(documents=len(sources), targets=len(config.to), pruned=config.prune)
@@ -106,14 +106,14 @@ def translate_documents(config: RunConfig) -> RunSummary:
                 rows.append(_row(source.url, tgt, status="skipped", output=done.output))
             else:
                 needed[source.url].append(tgt)
-    translated = cache.load()
-    cached = set(translated)
     outputs: dict[tuple[str, str], _Output] = {}
     writer = SegmentsWriter(config.out)
     with _progress() as bar:
         for group in _groups(_parts([s for s in sources if needed[s.url]], needed, config)):
             segments = [s for part in group for s in part.segments]
             wanted = [(s, part.targets) for part in group for s in part.segments]
+            translated = cache.lookup({(s.src_lang, t, s.text) for s, targets in wanted for t in targets})
+            cached = set(translated)
             shards = make_shards(wanted, config.shard_tokens, translated)
             bar.total += sum(len(s.texts) for s in shards)
             t0 = time.perf_counter()
@@ -123,7 +123,7 @@ def translate_documents(config: RunConfig) -> RunSummary:
                 rows += _write_part(part, config, spec, translated, cached, errors, share, outputs, writer)
             summary.segments += len(segments)
             summary.unique_translated += sum(len(s.texts) for s in shards)
-            summary.cache_hits += len(cached & {(s.src_lang, t, s.text) for s, targets in wanted for t in targets})
+            summary.cache_hits += len(cached)
     gone = state.disappeared(sources)
     summary.disappeared = sorted(gone)
     if config.prune:
@@ -216,7 +216,7 @@ def _translate_all(spec: EngineSpec, shards, cache: TranslationCache, translated
     for future in as_completed(list(futures)):
         shard = futures[future]
         try:
-            outputs = future.result()
+            outputs = future.result().translations
         except Exception as exc:
             for text in shard.texts:
                 errors[(shard.src, shard.tgt, text)] = f"translation failed: {type(exc).__name__}: {exc}"

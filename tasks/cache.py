@@ -14,26 +14,66 @@ _SCHEMA = {"src": "string", "tgt": "string", "text": "string", "translation": "s
 
 
 class TranslationCache:
-    """Rows keyed by (src, tgt, text) under a folder per engine key (model, revision, settings)."""
+    """Rows keyed by (src, tgt, text) under a folder per engine key (model, revision, settings).
+
+    Memory stays flat however large the cache grows: only an 8-byte hash of each key is held (a
+    sorted array), and the translations a group of segments needs are read back from the parts when
+    the hashes say so. A hash collision costs one needless read, never a wrong translation.
+    """
 
     def __init__(self, root: str, engine_key: str) -> None:
-        self.folder = join(root, engine_key)
-
-    def load(self) -> dict[Key, Translation]:
-        import pyarrow.parquet as pq
+        import numpy as np
         from fsspec.core import url_to_fs
 
-        fs, path = url_to_fs(self.folder)
+        self.folder = join(root, engine_key)
+        self.fs, self.path = url_to_fs(self.folder)
+        self.index = np.empty(0, dtype=np.int64)
+        self.pending: list = []
+        self.parts: list[str] = []
+
+    def open(self) -> "TranslationCache":
+        """Index what earlier runs left: the hash of every key."""
+        import pyarrow.parquet as pq
+
+        if self.fs.exists(self.path):
+            self.parts = sorted(self.fs.glob(self.path.rstrip("/") + "/part-*.parquet"))
+        for part in self.parts:
+            with self.fs.open(part, "rb") as f:
+                table = pq.read_table(f, columns=list(_SCHEMA)[:3])
+            self._remember(zip(*(table.column(c).to_pylist() for c in ("src", "tgt", "text"))))
+        return self
+
+    def _remember(self, keys) -> None:
+        import numpy as np
+
+        self.pending.append(np.fromiter(map(hash, keys), dtype=np.int64))
+
+    def _known(self, keys: list[Key]) -> list[bool]:
+        import numpy as np
+
+        if self.pending:
+            self.index = np.union1d(self.index, np.concatenate(self.pending))
+            self.pending = []
+        hashes = np.fromiter(map(hash, keys), dtype=np.int64, count=len(keys))
+        at = np.minimum(np.searchsorted(self.index, hashes), max(len(self.index) - 1, 0))
+        return (self.index[at] == hashes).tolist() if len(self.index) else [False] * len(keys)
+
+    def lookup(self, keys: set[Key]) -> dict[Key, Translation]:
+        """The cached translations of `keys`; one scan of the parts, filtered on the texts."""
+        import pyarrow as pa
+        import pyarrow.dataset as ds
+
+        ordered = list(keys)
+        wanted = {k for k, known in zip(ordered, self._known(ordered)) if known}
+        if not wanted:
+            return {}
+        texts = pa.array(sorted({text for _, _, text in wanted}), pa.string())
+        table = ds.dataset(self.parts, filesystem=self.fs, format="parquet").to_table(
+            filter=ds.field("text").isin(texts))
         found: dict[Key, Translation] = {}
-        if not fs.exists(path):
-            return found
-        for part in sorted(fs.glob(path.rstrip("/") + "/part-*.parquet")):
-            with fs.open(part, "rb") as f:
-                table = pq.read_table(f)
-            alignments = table.column("alignment").to_pylist()
-            for src, tgt, text, translation, alignment in zip(
-                *(table.column(c).to_pylist() for c in _SCHEMA), alignments
-            ):
+        columns = [table.column(c).to_pylist() for c in (*_SCHEMA, "alignment")]
+        for src, tgt, text, translation, alignment in zip(*columns):
+            if (src, tgt, text) in wanted:
                 found[(src, tgt, text)] = Translation(translation, tuple(map(tuple, alignment)) if alignment else None)
         return found
 
@@ -41,6 +81,7 @@ class TranslationCache:
         """Written atomically: a part exists whole or not at all, which marks the shard complete."""
         import pyarrow as pa
         import pyarrow.parquet as pq
+        from fsspec.core import url_to_fs
 
         table = pa.table({
             "src": pa.array([shard.src] * len(shard.texts), pa.string()),
@@ -51,7 +92,10 @@ class TranslationCache:
         })
         out = io.BytesIO()
         pq.write_table(table, out)
-        write_bytes(join(self.folder, f"part-{uuid.uuid4().hex}.parquet"), out.getvalue())
+        url = join(self.folder, f"part-{uuid.uuid4().hex}.parquet")
+        write_bytes(url, out.getvalue())
+        self.parts.append(url_to_fs(url)[1])
+        self._remember((shard.src, shard.tgt, text) for text in shard.texts)
 
 
 def _alignments(translations: list[Translation]):

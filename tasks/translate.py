@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -11,7 +12,15 @@ from babelflow.documents import Shard, Translation
 from tasks.engines import EngineSpec, load_engine
 
 
-def translate_shard(spec: EngineSpec, shard: Shard) -> list[Translation]:
+@dataclass
+class ShardResult:
+    """A shard's translations as one object: Prefect tracks each element of a returned list for the
+    whole run, which for millions of segments is memory that never comes back."""
+
+    translations: list[Translation]
+
+
+def translate_shard(spec: EngineSpec, shard: Shard) -> ShardResult:
     """Translations in shard order; aligned where the shard asks for it (texts with inline markup)."""
     engine = load_engine(spec)
     out = engine.translate(shard.texts, shard.src, shard.tgt)
@@ -21,7 +30,7 @@ def translate_shard(spec: EngineSpec, shard: Shard) -> list[Translation]:
         alignments = engine.align(sources, [out[i].text for i in marked], shard.src, shard.tgt)
         for i, alignment in zip(marked, alignments, strict=True):
             out[i] = Translation(out[i].text, tuple(alignment))
-    return out
+    return ShardResult(out)
 
 
 def init_worker(threads: int, gpus: int, slots: str) -> None:
