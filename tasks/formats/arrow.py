@@ -8,7 +8,7 @@ from typing import BinaryIO, Iterator
 
 from babelflow.documents import Block, Document, DocumentError
 from tasks.formats import FormatOptions, Parsed
-from tasks.formats.table import ROWS, cell_blocks, cell_texts, output_column
+from tasks.formats.table import ROWS, cell_blocks, output_column, with_translations
 
 
 def read_parts(f: BinaryIO, options: FormatOptions) -> Iterator[Parsed]:
@@ -66,13 +66,10 @@ class Writer:
         import pyarrow as pa
 
         table, column = doc.skeleton
-        name = output_column(column, self.tgt)
-        if name in table.column_names:
-            table = table.drop_columns([name])
-        table = table.append_column(name, pa.array(cell_texts(blocks), type=pa.string()))
+        table = with_translations(table, column, self.tgt, blocks)
         metadata = dict(table.schema.metadata or {})
         if b"huggingface" in metadata:
-            metadata[b"huggingface"] = with_feature(metadata[b"huggingface"], name)
+            metadata[b"huggingface"] = with_feature(metadata[b"huggingface"], output_column(column, self.tgt))
         table = table.replace_schema_metadata(metadata)
         if self.writer is None:
             self.writer = pa.ipc.new_stream(self.f, table.schema)

@@ -6,7 +6,7 @@ from typing import BinaryIO, Iterator
 
 from babelflow.documents import Block, Document, DocumentError
 from tasks.formats import FormatOptions, Parsed
-from tasks.formats.table import ROWS, cell_blocks, cell_texts, output_column
+from tasks.formats.table import ROWS, cell_blocks, with_translations
 
 
 def read_parts(f: BinaryIO, options: FormatOptions) -> Iterator[Parsed]:
@@ -43,14 +43,10 @@ class Writer:
         self.writer = None
 
     def write(self, doc: Document, blocks: list[Block | None]) -> None:
-        import pyarrow as pa
         import pyarrow.parquet as pq
 
         table, column = doc.skeleton
-        name = output_column(column, self.tgt)
-        if name in table.column_names:
-            table = table.drop_columns([name])
-        table = table.append_column(name, pa.array(cell_texts(blocks), type=pa.string()))
+        table = with_translations(table, column, self.tgt, blocks)
         if self.writer is None:
             self.writer = pq.ParquetWriter(self.f, table.schema)
         self.writer.write_table(table)

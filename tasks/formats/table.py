@@ -28,3 +28,13 @@ def cell_texts(blocks: list[Block | None]) -> list[str | None]:
 
 def output_column(column: str, tgt: str) -> str:
     return f"{column}_{tgt.split('_')[0]}"
+
+
+def with_translations(table, column: str, tgt: str, blocks: list[Block | None]):
+    """An Arrow table with its `<column>_<lang>` column (replaced if a previous run added one)."""
+    import pyarrow as pa
+
+    name = output_column(column, tgt)
+    if name in table.column_names:
+        table = table.drop_columns([name])
+    return table.append_column(name, pa.array(cell_texts(blocks), type=pa.string()))
