@@ -422,10 +422,21 @@ def test_bad_documents_fail_alone(cli, tmp_path) -> None:
             packed[at : at + 8] = bytes(b ^ 0x55 for b in packed[at : at + 8])
             (src / name).write_bytes(bytes(packed))
 
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(src / "bomb.docx", "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, zin.read(info))
+        zout.writestr("word/media/zeros.bin", b"\0" * (64 << 20))  # 64 MiB that pack into ~64 KiB
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(src / "slip.docx", "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, zin.read(info))
+        zout.writestr("../../evil.txt", b"outside")
+
     code, _, _ = cli("translate", src, "--to", "fr", "--from", "en", "--out", tmp_path / "out", "--engine", "pseudo")
     assert code == 1
     rows = {Path(r["source"]).name: r for r in pq.read_table(tmp_path / "out" / "manifest.parquet").to_pylist()}
     assert rows.pop("good.docx")["status"] == "ok"
+    assert "zip bomb" in rows["bomb.docx"]["error"] and "unsafe zip member name" in rows["slip.docx"]["error"]
+    assert not list(tmp_path.rglob("evil.txt"))
     errors = {name: r["error"] for name, r in rows.items() if r["status"] == "error"}
     assert set(errors) == set(rows)
     assert "not a readable DOCX package" in errors["text.docx"]

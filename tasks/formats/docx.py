@@ -91,12 +91,17 @@ def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
     return _repackage(package, changed)
 
 
+_MAX_UNPACKED = 1 << 30  # XML and media of the largest real documents stay far below this
+_MAX_RATIO = 1000  # XML compresses up to ~100x; a bomb's zeros compress ~1000x
+
+
 def _open(data: bytes) -> zipfile.ZipFile:
     if data.startswith(_OLE2):
         raise DocumentError("an OLE2 compound file (a legacy .doc, or a password-protected document), "
                             "not a DOCX package")
     try:
         package = zipfile.ZipFile(io.BytesIO(data))
+        _check_members(package)
         broken = package.testzip()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, NotImplementedError,
             RuntimeError, ValueError) as exc:
@@ -104,6 +109,21 @@ def _open(data: bytes) -> zipfile.ZipFile:
     if broken is not None:
         raise DocumentError(f"corrupt DOCX package: zip member {broken} fails its CRC check")
     return package
+
+
+def _check_members(package: zipfile.ZipFile) -> None:
+    """Refuse zip bombs and path tricks before anything is decompressed. A member never yields more
+    than its declared size, so the declared sizes are what to check."""
+    infos = package.infolist()
+    total = sum(i.file_size for i in infos)
+    if total > _MAX_UNPACKED:
+        raise DocumentError(f"the DOCX package would unpack to {total:,} bytes, over the {_MAX_UNPACKED:,} limit")
+    for info in infos:
+        if info.file_size > (1 << 20) and info.file_size > _MAX_RATIO * max(info.compress_size, 1):
+            raise DocumentError(f"zip member {info.filename} expands {info.file_size // max(info.compress_size, 1)}x"
+                                " (a zip bomb?)")
+        if info.filename.startswith(("/", "\\")) or ".." in info.filename.replace("\\", "/").split("/"):
+            raise DocumentError(f"unsafe zip member name {info.filename!r}")
 
 
 def _main_part(package: zipfile.ZipFile) -> str:
