@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from typing import BinaryIO, Iterator
 
-from babelflow.documents import Block, Document, DocumentError
+from babelflow.documents import DocumentError
 from tasks.formats import FormatOptions, Parsed
-from tasks.formats.table import ROWS, cell_blocks, output_column, with_translations
+from tasks.formats.table import ROWS, TableWriter, cell_blocks, output_column
 
 
 def read_parts(f: BinaryIO, options: FormatOptions) -> Iterator[Parsed]:
@@ -56,24 +56,14 @@ def with_feature(metadata: bytes, name: str) -> bytes:
     return json.dumps(info).encode()
 
 
-class Writer:
-    def __init__(self, f: BinaryIO, tgt: str) -> None:
-        self.f = f
-        self.tgt = tgt
-        self.writer = None
-
-    def write(self, doc: Document, blocks: list[Block | None]) -> None:
-        import pyarrow as pa
-
-        table, column = doc.skeleton
-        table = with_translations(table, column, self.tgt, blocks)
+class Writer(TableWriter):
+    def prepare(self, table, column: str):
         metadata = dict(table.schema.metadata or {})
         if b"huggingface" in metadata:
             metadata[b"huggingface"] = with_feature(metadata[b"huggingface"], output_column(column, self.tgt))
-        table = table.replace_schema_metadata(metadata)
-        if self.writer is None:
-            self.writer = pa.ipc.new_stream(self.f, table.schema)
-        self.writer.write_table(table)
+        return table.replace_schema_metadata(metadata)
 
-    def close(self) -> None:
-        self.writer.close()
+    def open(self, schema):
+        import pyarrow as pa
+
+        return pa.ipc.new_stream(self.f, schema)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import BinaryIO, Iterator
 
-from babelflow.documents import Block, Document, DocumentError
+from babelflow.documents import DocumentError
 from tasks.formats import FormatOptions, Parsed
-from tasks.formats.table import ROWS, cell_blocks, with_translations
+from tasks.formats.table import ROWS, TableWriter, cell_blocks
 
 
 def read_parts(f: BinaryIO, options: FormatOptions) -> Iterator[Parsed]:
@@ -36,20 +36,8 @@ def read_parts(f: BinaryIO, options: FormatOptions) -> Iterator[Parsed]:
         yield Parsed([], (schema.empty_table(), column))
 
 
-class Writer:
-    def __init__(self, f: BinaryIO, tgt: str) -> None:
-        self.f = f
-        self.tgt = tgt
-        self.writer = None
-
-    def write(self, doc: Document, blocks: list[Block | None]) -> None:
+class Writer(TableWriter):
+    def open(self, schema):
         import pyarrow.parquet as pq
 
-        table, column = doc.skeleton
-        table = with_translations(table, column, self.tgt, blocks)
-        if self.writer is None:
-            self.writer = pq.ParquetWriter(self.f, table.schema)
-        self.writer.write_table(table)
-
-    def close(self) -> None:
-        self.writer.close()
+        return pq.ParquetWriter(self.f, schema)

@@ -3,7 +3,9 @@ parts of ROWS rows, so memory stays flat however large the corpus."""
 
 from __future__ import annotations
 
-from babelflow.documents import Block, DocumentError
+from typing import BinaryIO
+
+from babelflow.documents import Block, Document, DocumentError
 
 ROWS = 50_000
 
@@ -38,3 +40,29 @@ def with_translations(table, column: str, tgt: str, blocks: list[Block | None]):
     if name in table.column_names:
         table = table.drop_columns([name])
     return table.append_column(name, pa.array(cell_texts(blocks), type=pa.string()))
+
+
+class TableWriter:
+    """What the Arrow-based corpus writers share: each part becomes a table with its translation
+    column, appended to one file writer that the subclass opens for the first part's schema."""
+
+    def __init__(self, f: BinaryIO, tgt: str) -> None:
+        self.f = f
+        self.tgt = tgt
+        self.writer = None
+
+    def write(self, doc: Document, blocks: list[Block | None]) -> None:
+        table, column = doc.skeleton
+        table = self.prepare(with_translations(table, column, self.tgt, blocks), column)
+        if self.writer is None:
+            self.writer = self.open(table.schema)
+        self.writer.write_table(table)
+
+    def prepare(self, table, column: str):
+        return table
+
+    def open(self, schema):
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.writer.close()
