@@ -8,7 +8,7 @@ from typing import BinaryIO, Iterator
 
 from babelflow.documents import DocumentError
 from tasks.formats import FormatOptions, Parsed
-from tasks.formats.table import ROWS, TableWriter, cell_blocks, output_column
+from tasks.formats.table import ROWS, TableWriter, cell_blocks, check_text_column, output_column
 
 
 def read_parts(f: BinaryIO, options: FormatOptions) -> Iterator[Parsed]:
@@ -26,10 +26,7 @@ def read_parts(f: BinaryIO, options: FormatOptions) -> Iterator[Parsed]:
         raise DocumentError(f"not a readable Arrow file: {exc}") from exc
     schema = reader.schema
     column = options.text_column
-    if column not in schema.names:
-        raise DocumentError(f"no column {column!r} (columns: {', '.join(schema.names)}); use --text-column")
-    if not (pa.types.is_string(schema.field(column).type) or pa.types.is_large_string(schema.field(column).type)):
-        raise DocumentError(f"column {column!r} is {schema.field(column).type}, not text")
+    check_text_column(schema, column)
     pending: list = []
     first = 0
     try:

@@ -6,7 +6,7 @@ from typing import BinaryIO, Iterator
 
 from babelflow.documents import DocumentError
 from tasks.formats import FormatOptions, Parsed
-from tasks.formats.table import ROWS, TableWriter, cell_blocks
+from tasks.formats.table import ROWS, TableWriter, cell_blocks, check_text_column
 
 
 def read_parts(f: BinaryIO, options: FormatOptions) -> Iterator[Parsed]:
@@ -19,11 +19,7 @@ def read_parts(f: BinaryIO, options: FormatOptions) -> Iterator[Parsed]:
         raise DocumentError(f"not a readable Parquet file: {exc}") from exc
     schema = reader.schema_arrow
     column = options.text_column
-    if column not in schema.names:
-        raise DocumentError(f"no column {column!r} (columns: {', '.join(schema.names)}); use --text-column")
-    kind = schema.field(column).type
-    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
-        raise DocumentError(f"column {column!r} is {kind}, not text")
+    check_text_column(schema, column)
     first = 0
     try:
         for batch in reader.iter_batches(batch_size=ROWS):

@@ -10,6 +10,17 @@ from babelflow.documents import Block, Document, DocumentError
 ROWS = 50_000
 
 
+def check_text_column(schema, column: str) -> None:
+    """The text column of an Arrow schema exists and holds strings, or a clear error for the document."""
+    import pyarrow as pa
+
+    if column not in schema.names:
+        raise DocumentError(f"no column {column!r} (columns: {', '.join(schema.names)}); use --text-column")
+    kind = schema.field(column).type
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+        raise DocumentError(f"column {column!r} is {kind}, not text")
+
+
 def cell_blocks(values: list[object], column: str, first_row: int = 0) -> list[Block]:
     """Strings are translated; nulls stay null; anything else is an error, not a silent skip."""
     blocks = []
