@@ -118,7 +118,7 @@ def translate_documents(config: RunConfig) -> RunSummary:
             bar.total += sum(len(s.texts) for s in shards)
             t0 = time.perf_counter()
             errors = _translate_all(spec, shards, cache, translated, bar)
-            share = (time.perf_counter() - t0) / max(1, sum(len(s.text) for s in segments)) / len(config.to)
+            share = (time.perf_counter() - t0) / max(1, sum(len(s.text) * len(t) for s, t in wanted))
             for part in group:
                 rows += _write_part(part, config, spec, translated, cached, errors, share, outputs, writer)
             summary.segments += len(segments)
