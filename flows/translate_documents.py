@@ -19,7 +19,7 @@ from connectors.sinks import join
 from connectors.redact import redact
 from connectors.sources import Source, list_sources, use_storage_options
 from tasks.cache import TranslationCache
-from tasks.engines import EngineSpec, prepare_engine
+from tasks.engines import MODEL_ENGINES, EngineSpec, prepare_engine
 from tasks.formats import FormatOptions
 from tasks.parse import read_document
 from tasks.project import exact_alignment
@@ -307,7 +307,7 @@ def task_runner(config: RunConfig):
 
 
 def _visible_gpus(config: RunConfig) -> int:
-    if config.engine not in ("mbart", "ct2") or config.device not in ("auto", "cuda"):
+    if config.engine not in MODEL_ENGINES or config.device not in ("auto", "cuda"):
         return 0
     import torch
 

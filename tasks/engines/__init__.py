@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from tasks.engines.base import Engine, EngineSpec, ModelNotFound
+from tasks.engines.base import MODEL_ENGINES, Engine, EngineSpec, ModelNotFound
 
 _LOADED: dict[EngineSpec, Engine] = {}
 
@@ -41,7 +41,7 @@ def prepare_engine(spec: EngineSpec) -> str:
     """Make sure the engine can run here (the model is found or downloaded, else ModelNotFound) and
     return its cache key: what decides its output (engine, model and revision, beams), hashed."""
     revision = ""
-    if spec.name in ("mbart", "ct2"):
+    if spec.name in MODEL_ENGINES:
         from tasks.engines.hub import model_revision, resolve_model
 
         revision = model_revision(resolve_model(spec.model))
@@ -56,4 +56,4 @@ def load_engine(spec: EngineSpec) -> Engine:
     return _LOADED[spec]
 
 
-__all__ = ["Engine", "EngineSpec", "ModelNotFound", "LOADERS", "load_engine", "prepare_engine"]
+__all__ = ["MODEL_ENGINES", "Engine", "EngineSpec", "ModelNotFound", "LOADERS", "load_engine", "prepare_engine"]

@@ -9,6 +9,9 @@ from babelflow.documents import Translation
 from tasks.project import Alignment
 
 
+MODEL_ENGINES = ("mbart", "ct2")  # engines that run a model checkpoint (the others need none)
+
+
 class ModelNotFound(RuntimeError):
     """The model can neither be found locally nor downloaded."""
 
@@ -26,7 +29,7 @@ class EngineSpec:
     @property
     def model_label(self) -> str:
         """What the segments table records as `model`."""
-        return self.model if self.name in ("mbart", "ct2") else ""
+        return self.model if self.name in MODEL_ENGINES else ""
 
 
 class Engine(Protocol):
