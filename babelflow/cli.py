@@ -35,6 +35,12 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--force", action="store_true", default=None, help="translate every source, changed or not")
     tr.add_argument("--prune", action="store_true", default=None,
                     help="delete the outputs of sources that disappeared since the last run")
+    tr.add_argument("--max-document-size", help="documents larger than this fail (default: 64MiB; corpora are streamed, no limit)")
+    tr.add_argument("--on-suspect", choices=["keep", "retry", "fail"],
+                    help="degenerate translations (empty, far too long or short, looping): keep and flag them"
+                         " (default), retry them with beam search, or fail their document")
+    tr.add_argument("--allow-pickle", action="store_true", default=None,
+                    help="load pickle (.bin) model weights, which can run code when loaded (default: safetensors only)")
 
     run = sub.add_parser("run", help="run a YAML run config now")
     run.add_argument("config", metavar="CONFIG")
@@ -72,7 +78,8 @@ def _config(args: argparse.Namespace):
         "sources": args.sources or None, "to": args.to, "out": args.out, "from": args.src_lang,
         "engine": args.engine, "model": args.model, "workers": args.workers, "text_column": args.text_column,
         "beams": args.beams, "max_batch_tokens": args.max_batch_tokens, "device": args.device, "cache": args.cache,
-        "force": args.force, "prune": args.prune,
+        "force": args.force, "prune": args.prune, "max_document_size": args.max_document_size,
+        "on_suspect": args.on_suspect, "allow_pickle": args.allow_pickle,
     }
     settings.update({k: v for k, v in given.items() if v is not None})
     return _validate(settings)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from babelflow.languages import parse_targets, to_mbart
@@ -35,6 +37,14 @@ class RunConfig(BaseModel):
     prune: bool = False  # delete the outputs of sources that disappeared since the last run
     storage: dict[str, dict[str, Any]] = {}  # fsspec options per protocol, e.g. s3: {endpoint_url: ...}
     schedule: str | None = None  # cron, for `babelflow serve`
+    max_document_size: int = Field(64 * 2**20, ge=1)  # bytes; documents read whole (not corpora) above it fail
+    on_suspect: Literal["keep", "retry", "fail"] = "keep"  # degenerate translations: flag, retry, or fail the document
+    allow_pickle: bool = False  # load pickle (.bin) checkpoints, which can run code; safetensors need no opt-in
+
+    @field_validator("max_document_size", mode="before")
+    @classmethod
+    def _size(cls, value: int | str) -> int:
+        return parse_size(value)
 
     @field_validator("to", mode="before")
     @classmethod
@@ -59,6 +69,19 @@ class RunConfig(BaseModel):
     @classmethod
     def _sources(cls, value: str | list[str]) -> list[str]:
         return [value] if isinstance(value, str) else value
+
+
+_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
+
+
+def parse_size(value: int | str) -> int:
+    """Bytes from `20MB`, `1.5GiB`, `500kb` or a plain number."""
+    if isinstance(value, int):
+        return value
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", str(value))
+    if not match or match.group(2).upper() not in _UNITS:
+        raise ValueError(f"not a size: {value!r} (write e.g. 20MB, 1GiB or 500000)")
+    return int(float(match.group(1)) * _UNITS[match.group(2).upper()])
 
 
 def load_config_file(path: str) -> dict:

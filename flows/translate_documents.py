@@ -78,7 +78,8 @@ class RunSummary:
 
 
 def engine_spec(config: RunConfig) -> EngineSpec:
-    return EngineSpec(config.engine, config.model, config.beams, config.max_batch_tokens, config.device)
+    return EngineSpec(config.engine, config.model, config.beams, config.max_batch_tokens, config.device,
+                      allow_pickle=config.allow_pickle)
 
 
 def cache_root(config: RunConfig) -> str:

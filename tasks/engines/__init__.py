@@ -45,7 +45,7 @@ def prepare_engine(spec: EngineSpec) -> str:
         from tasks.engines.hub import model_revision, resolve_model
 
         revision = model_revision(resolve_model(spec.model))
-    identity = json.dumps([spec.name, spec.model_label, revision, spec.beams])
+    identity = json.dumps([spec.name, spec.model_label, revision, spec.beams] + ([spec.no_repeat_ngram] if spec.no_repeat_ngram else []))
     return hashlib.sha256(identity.encode()).hexdigest()[:16]
 
 

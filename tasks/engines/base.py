@@ -25,6 +25,8 @@ class EngineSpec:
     beams: int = 1
     max_batch_tokens: int = 8192
     device: str = "auto"
+    no_repeat_ngram: int = 0  # forbid repeating any n-gram of this size (0: allowed), for retries of looping output
+    allow_pickle: bool = False  # load pickle checkpoints (can run code); safetensors otherwise
 
     @property
     def model_label(self) -> str:
