@@ -65,6 +65,17 @@ class DocumentError(Exception):
         return self.message
 
 
+def describe(exc: BaseException) -> str:
+    """What went wrong with a document, for its manifest row: our messages as they are, others named."""
+    if isinstance(exc, DocumentError):
+        return exc.message
+    if isinstance(exc, RecursionError):
+        return "nested too deeply to process (deeper than Python's recursion limit)"
+    if isinstance(exc, MemoryError):
+        return "out of memory while processing this document"
+    return f"{type(exc).__name__}: {exc}"
+
+
 @dataclass
 class Shard:
     """Unique texts of one language pair, sorted by length: the unit of work a worker pulls."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 import tempfile
 import uuid
 
@@ -15,13 +16,16 @@ def join(base: str, *parts: str) -> str:
 
 
 def safe_relpath(relpath: str) -> str:
-    """A relative path that stays under its root, or an error for this document."""
-    if any(ord(c) < 32 for c in relpath):
+    """`relpath` itself if it names a file under its root, else an error for this document: names come
+    from listings nobody checked (`../../etc/passwd` is a valid object key) and must never write
+    outside DEST. Nothing is rewritten, so two sources can never be mapped onto one output."""
+    if any(ord(c) < 32 or c == "\x7f" for c in relpath):
         raise DocumentError(f"unsafe output name {relpath!r}: control characters")
-    norm = posixpath.normpath(relpath.replace("\\", "/")).lstrip("/")
-    if norm in ("", ".") or norm.split("/")[0] == "..":
-        raise DocumentError(f"unsafe output name {relpath!r}: escapes the destination")
-    return norm
+    if relpath.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", relpath):
+        raise DocumentError(f"unsafe output name {relpath!r}: an absolute path")
+    if any(part in ("", ".", "..") for part in re.split(r"[/\\]", relpath)):
+        raise DocumentError(f"unsafe output name {relpath!r}: empty, '.' or '..' path components")
+    return relpath
 
 
 class AtomicFile:

@@ -21,7 +21,8 @@ class Source:
 
 
 def _is_hidden(relpath: str) -> bool:
-    return any(part.startswith(".") for part in relpath.split("/"))
+    """Dotfiles and dot-folders (.git, .DS_Store); `..` is not hidden but refused later, loudly."""
+    return any(part.startswith(".") and part not in (".", "..") for part in relpath.split("/"))
 
 
 def list_sources(specs: list[str], exclude: list[str] = ()) -> list[Source]:
@@ -45,7 +46,9 @@ def list_sources(specs: list[str], exclude: list[str] = ()) -> list[Source]:
         def add(file_path: str, root: str, info: dict) -> None:
             if any(file_path == e or file_path.startswith(e + "/") for e in excluded):
                 return
-            rel = posixpath.relpath(file_path, root) if root else posixpath.basename(file_path)
+            # the name as listed, not normalised: `a/../b.txt` must not quietly become `b.txt`
+            rel = file_path[len(root) + 1:] if root and file_path.startswith(root + "/") else (
+                posixpath.relpath(file_path, root) if root else posixpath.basename(file_path))
             if root and _is_hidden(rel):
                 return
             url = prefix + file_path

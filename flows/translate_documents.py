@@ -14,8 +14,8 @@ from prefect.futures import as_completed
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from babelflow.config import RunConfig
-from babelflow.documents import Document, DocumentError, Segment, Translation
-from connectors.sinks import join
+from babelflow.documents import Document, DocumentError, Segment, Translation, describe
+from connectors.sinks import join, safe_relpath
 from connectors.redact import redact
 from connectors.sources import Source, list_sources, use_storage_options
 from tasks.cache import TranslationCache
@@ -99,11 +99,14 @@ def translate_documents(config: RunConfig) -> RunSummary:
     summary = RunSummary(documents=len(sources), targets=len(config.to), pruned=config.prune)
     rows: list[dict] = []
     needed: dict[str, list[str]] = {}
+    refused = _refused_names(sources)
     for source in sources:
         needed[source.url] = []
         for tgt in config.to:
             done = None if config.force else state.unchanged(source, tgt, engine_key)
-            if done:
+            if source.url in refused:
+                rows.append(_row(source.url, tgt, status="error", error=refused[source.url]))
+            elif done:
                 rows.append(_row(source.url, tgt, status="skipped", output=done.output))
             else:
                 needed[source.url].append(tgt)
@@ -157,6 +160,23 @@ def _row(source: str, tgt: str, **values) -> dict:
     return row
 
 
+def _refused_names(sources: list[Source]) -> dict[str, str]:
+    """Sources that are never read: their output name is unsafe, or an earlier source already has it."""
+    refused: dict[str, str] = {}
+    owners: dict[str, str] = {}
+    for source in sources:
+        try:
+            safe_relpath(source.relpath)
+        except DocumentError as exc:
+            refused[source.url] = redact(str(exc))
+            continue
+        owner = owners.setdefault(source.relpath, source.url)
+        if owner != source.url:
+            refused[source.url] = redact(
+                f"its output name {source.relpath!r} is also that of {owner}; translate them to separate destinations")
+    return refused
+
+
 def _prune(gone: dict[str, list[str]], state: RunState) -> None:
     """--prune: outputs of sources that disappeared are deleted, and forgotten."""
     from fsspec.core import url_to_fs
@@ -174,7 +194,7 @@ def _parts(sources: list[Source], needed: dict[str, list[str]], config: RunConfi
     options = FormatOptions(config.text_column)
     for source in sources:
         targets = needed[source.url]
-        parts = read_document(source, options, config.src_lang)
+        parts = read_document(source, options, config.src_lang, config.max_document_size)
         t0 = time.perf_counter()
         try:
             part = next(parts)
@@ -185,10 +205,8 @@ def _parts(sources: list[Source], needed: dict[str, list[str]], config: RunConfi
                 if following is None:
                     break
                 part, t0 = following, time.perf_counter()
-        except DocumentError as exc:
-            yield _Part(source, targets, None, [], 0.0, True, redact(str(exc)))
         except Exception as exc:  # a parser bug must cost one document, not the run
-            yield _Part(source, targets, None, [], 0.0, True, redact(f"{type(exc).__name__}: {exc}"))
+            yield _Part(source, targets, None, [], 0.0, True, redact(describe(exc)))
 
 
 def _groups(parts: Iterator[_Part]) -> Iterator[list[_Part]]:
@@ -252,8 +270,7 @@ def _write_part(part: _Part, config, spec, translated, cached, errors, share, ou
                 _add_part(part, tgt, row, out.sink, translated, cached, errors, writer, spec)
             except Exception as exc:
                 out.sink.abort()
-                message = str(exc) if isinstance(exc, DocumentError) else f"{type(exc).__name__}: {exc}"
-                row.update(status="error", error=redact(message), output=None)
+                row.update(status="error", error=redact(describe(exc)), output=None)
             row["seconds"] += part.seconds / len(part.targets) + share * sum(len(s.text) for s in part.segments)
             row["seconds"] += time.perf_counter() - t0
         if part.last:
@@ -261,7 +278,7 @@ def _write_part(part: _Part, config, spec, translated, cached, errors, share, ou
                 try:
                     row["output"] = out.sink.commit()
                 except Exception as exc:
-                    row.update(status="error", error=redact(f"cannot write: {type(exc).__name__}: {exc}"))
+                    row.update(status="error", error=redact(f"cannot write: {describe(exc)}"))
             done.append(outputs.pop((part.source.url, tgt)).row)
     return done
 

@@ -4,11 +4,18 @@ whitespace between them gives back the block byte for byte."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from babelflow.documents import Document, Segment
 from babelflow.languages import iso
 
 Span = tuple[int, int]
+
+# No segment is longer: a "sentence" with no end (a 50 MB line without punctuation, a minified blob)
+# is cut at whitespace, else anywhere, so every later stage works on bounded pieces. mBART-50 takes
+# up to 1024 tokens, about 4,000 characters of prose; engines split further by tokens where needed.
+MAX_SEGMENT_CHARS = 4096
+_SPACE = re.compile(r"\s+")
 
 # A line break starts a new unit (list item, heading, verse) unless the next line reads as the
 # continuation of a hard-wrapped sentence: it starts with a lowercase letter, digit or opening
@@ -43,7 +50,8 @@ def split_sentences(text: str, lang: str) -> list[Span]:
     code = iso(lang) if lang else "en"
     spans: list[Span] = []
     for start, end in _units(text):
-        spans.extend(_sentences(text, start, end, code))
+        for sentence in _sentences(text, start, end, code):
+            spans.extend(_bounded(text, *sentence))
     return spans
 
 
@@ -89,6 +97,28 @@ def _sentences(text: str, start: int, end: int, code: str) -> list[Span]:
             spans.append((s, s + len(stripped)))
         pos += len(piece)
     return _merge_false_breaks(text, spans, code)
+
+
+def _bounded(text: str, start: int, end: int) -> list[Span]:
+    """The span in pieces of at most MAX_SEGMENT_CHARS, cut at the last whitespace of the second half
+    of each piece, else before a character that does not combine with the one before it."""
+    pieces: list[Span] = []
+    while end - start > MAX_SEGMENT_CHARS:
+        limit = start + MAX_SEGMENT_CHARS
+        space = None
+        for space in _SPACE.finditer(text, start + MAX_SEGMENT_CHARS // 2, limit + 1):
+            pass
+        if space is not None:
+            pieces.append((start, space.start()))
+            start = space.end()
+            continue
+        cut = limit
+        while cut > start + 1 and (unicodedata.combining(text[cut]) or text[cut] in "\u200d\ufe0e\ufe0f"):
+            cut -= 1
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, end))
+    return pieces
 
 
 def _merge_false_breaks(text: str, spans: list[Span], code: str) -> list[Span]:

@@ -133,3 +133,27 @@ def test_hugging_face_dataset_saved_to_disk(cli, tmp_path) -> None:
     translated = datasets.load_from_disk(str(dest / "fr" / "ds"))
     assert translated["id"] == [1, 2, 3] and translated["text"] == rows["text"]
     assert translated["text_fr"] == ["Ĥéĺĺó ťĥéŕé.", "Šéçóñď ŕóŵ ĥéŕé.", None]
+
+
+def test_hostile_object_names_never_write_outside_dest(cli, s3, tmp_path) -> None:
+    keys = {
+        "corpus/hostile/ok.txt": "fine",
+        "corpus/hostile/../../../../../../tmp/escaped.txt": "dotdot",
+        "corpus/hostile/sub/../ok.txt": "dotdot-collides",
+        "corpus/hostile//etc/passwd.txt": "absolute",
+        "corpus/hostile/bell\x07.txt": "control",
+    }
+    s3.pipe({key: f"Text {label}.".encode() for key, label in keys.items()})
+    listed = s3.find("corpus/hostile")
+    dest = tmp_path / "site" / "out"
+    code, out, err = cli("translate", "s3://corpus/hostile", "--to", "fr", "--from", "en", "--out", dest, "--engine", "identity")
+    assert code == 1, err
+    rows = pq.read_table(dest / "manifest.parquet").to_pylist()
+    assert len(rows) == len(listed) >= 4, "every listed object has its row"
+    errors = {r["source"]: r["error"] for r in rows if r["status"] == "error"}
+    assert len(errors) == len(listed) - 1 and all("unsafe output name" in e for e in errors.values())
+    written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert all(w.startswith("site/out/") for w in written), written
+    assert [w for w in written if w.startswith("site/out/fr/")] == ["site/out/fr/ok.txt"]
+    assert (dest / "fr" / "ok.txt").read_text() == "Text fine."
+    assert not Path("/tmp/escaped.txt").exists()

@@ -94,11 +94,8 @@ def parse(data: bytes, options: FormatOptions) -> Parsed:
     source = text.encode("utf-8")
     root = _parse_tree(source)
     reader = _Reader(root)
-    try:
-        if reader.kinds[root] == _CONTAINER:
-            reader.container(root)
-    except RecursionError as exc:
-        raise DocumentError("elements nested too deeply to read") from exc
+    if reader.kinds[root] == _CONTAINER:
+        reader.container(root)
     doctype = m.group(1) if (m := _DOCTYPE.match(text)) else None
     return Parsed(reader.blocks, _Skeleton(source, doctype, reader.places))
 
