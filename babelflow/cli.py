@@ -140,7 +140,7 @@ def _translate(config) -> int:
         print(f"{'PRUNED' if summary.pruned else 'GONE'} {source}: no longer among the sources", file=sys.stderr)
     print(
         f"{summary.documents} documents x {summary.targets} languages: {summary.ok} ok, {summary.error} failed,"
-        f" {summary.skipped} unchanged (skipped)"
+        f" {summary.skipped} unchanged (skipped), all accounted for"
         f" ({summary.segments} segments, {summary.unique_translated} translated, {summary.cache_hits} from cache,"
         f" {summary.seconds:.1f} s); manifest: {summary.manifest}"
     )

@@ -407,9 +407,13 @@ def test_bad_documents_fail_alone(cli, tmp_path) -> None:
     secret.write_text("TOP SECRET")
     entity = (f'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file://{secret}">]><w:document xmlns:w="{W}">'
               "<w:body><w:p><w:r><w:t>&x;</w:t></w:r></w:p></w:body></w:document>")
+    lol = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    laughs = (f'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY l0 "lol">{lol}]><w:document xmlns:w="{W}">'
+              "<w:body><w:p><w:r><w:t>&l9;</w:t></w:r></w:p></w:body></w:document>")
     original = members_of(data)["word/document.xml"]
     for name, body, method in [("broken.docx", b"<w:document><w:body>", zipfile.ZIP_DEFLATED),
                                ("entity.docx", entity.encode(), zipfile.ZIP_DEFLATED),
+                               ("laughs.docx", laughs.encode(), zipfile.ZIP_DEFLATED),
                                ("crc.docx", original, zipfile.ZIP_STORED),
                                ("damaged.docx", original, zipfile.ZIP_DEFLATED)]:
         with zipfile.ZipFile(good) as zin, zipfile.ZipFile(src / name, "w", method) as zout:
@@ -444,7 +448,7 @@ def test_bad_documents_fail_alone(cli, tmp_path) -> None:
     assert "legacy .doc" in errors["legacy.docx"]
     assert "not a Word document but an Excel workbook" in errors["sheet.docx"]
     assert "word/document.xml: XML does not parse" in errors["broken.docx"]
-    assert "DTD" in errors["entity.docx"]
+    assert "DTD" in errors["entity.docx"] and "entity amplification" in errors["laughs.docx"]
     assert "zip member word/document.xml fails its CRC check" in errors["crc.docx"]
     assert "not a readable DOCX package" in errors["damaged.docx"]
     assert not any((tmp_path / "out" / "fr" / name).exists() for name in errors)
