@@ -45,3 +45,15 @@ def build_tiny_model(path: Path, max_positions: int = 64, seed: int = 0) -> Path
     model.save_pretrained(path)
     tokenizer.save_pretrained(path)
     return path
+
+
+def save_pickle_weights(path: Path, keep_safetensors: bool = False) -> Path:
+    """The same tensors again as a pickle `pytorch_model.bin` (transformers 5 saves only safetensors),
+    for tests of how pickle checkpoints are treated; the safetensors file is removed unless kept."""
+    import torch
+    from safetensors.torch import load_file
+
+    torch.save(load_file(path / "model.safetensors"), path / "pytorch_model.bin")
+    if not keep_safetensors:
+        (path / "model.safetensors").unlink()
+    return path

@@ -6,6 +6,7 @@ import hashlib
 import json
 
 from tasks.engines.base import MODEL_ENGINES, Engine, EngineSpec, ModelNotFound
+from tasks.engines.hub import UnsafeModel, model_revision, refuse_custom_code, resolve_model
 
 _LOADED: dict[EngineSpec, Engine] = {}
 
@@ -38,13 +39,14 @@ LOADERS = {"mbart": _load_mbart, "ct2": _load_ct2, "pseudo": _load_pseudo, "iden
 
 
 def prepare_engine(spec: EngineSpec) -> str:
-    """Make sure the engine can run here (the model is found or downloaded, else ModelNotFound) and
+    """Make sure the engine can run here (the model is found or downloaded, needs no code of its own, and has
+    safetensors weights unless pickle is allowed; else ModelNotFound, or its subclass UnsafeModel) and
     return its cache key: what decides its output (engine, model and revision, beams), hashed."""
     revision = ""
     if spec.name in MODEL_ENGINES:
-        from tasks.engines.hub import model_revision, resolve_model
-
-        revision = model_revision(resolve_model(spec.model))
+        path = resolve_model(spec.model, allow_pickle=spec.allow_pickle)
+        refuse_custom_code(path, spec.model)
+        revision = model_revision(path)
     identity = json.dumps([spec.name, spec.model_label, revision, spec.beams] + ([spec.no_repeat_ngram] if spec.no_repeat_ngram else []))
     return hashlib.sha256(identity.encode()).hexdigest()[:16]
 
@@ -56,4 +58,4 @@ def load_engine(spec: EngineSpec) -> Engine:
     return _LOADED[spec]
 
 
-__all__ = ["MODEL_ENGINES", "Engine", "EngineSpec", "ModelNotFound", "LOADERS", "load_engine", "prepare_engine"]
+__all__ = ["MODEL_ENGINES", "Engine", "EngineSpec", "ModelNotFound", "UnsafeModel", "LOADERS", "load_engine", "prepare_engine"]

@@ -6,17 +6,20 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from babelflow.documents import Translation
 from tasks.engines.base import EngineSpec
-from tasks.engines.hub import model_revision, resolve_model
+from tasks.engines.hub import model_revision, resolve_model, use_safetensors
 from tasks.engines.mbart_text import MBartText, token_batches
 from tasks.engines.words import align_from_attention, monotone_alignment
 from tasks.project import Alignment
 
+if TYPE_CHECKING:
+    from ctranslate2.converters import TransformersConverter
 
-def converted(path: str, quantization: str) -> str:
+
+def converted(path: str, quantization: str, allow_pickle: bool = False) -> str:
     """The CTranslate2 copy of a Hugging Face checkpoint, converted on first use.
 
     Beside a local model folder when it is writable, else in the user's cache; built in a temporary
@@ -30,12 +33,10 @@ def converted(path: str, quantization: str) -> str:
     )
     if (target / "model.bin").exists():
         return str(target)
-    from ctranslate2.converters import TransformersConverter
-
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
     try:
-        TransformersConverter(path).convert(str(staging), quantization=quantization, force=True)
+        _converter(path, allow_pickle).convert(str(staging), quantization=quantization, force=True)
         try:
             staging.rename(target)
         except OSError:  # another worker finished first
@@ -46,13 +47,31 @@ def converted(path: str, quantization: str) -> str:
     return str(target)
 
 
+def _converter(path: str, allow_pickle: bool) -> TransformersConverter:
+    """CTranslate2's converter, loading through transformers as the mBART engine does: never the checkpoint's
+    own code, and safetensors unless pickle is allowed (the converter itself passes neither to from_pretrained)."""
+    from ctranslate2.converters import TransformersConverter
+
+    class SafeConverter(TransformersConverter):
+        def load_model(self, model_class: type, model_name_or_path: str, **kwargs: Any) -> Any:
+            return super().load_model(
+                model_class, model_name_or_path, trust_remote_code=False,
+                use_safetensors=use_safetensors(allow_pickle), **kwargs,
+            )
+
+        def load_tokenizer(self, tokenizer_class: type, model_name_or_path: str, **kwargs: Any) -> Any:
+            return super().load_tokenizer(tokenizer_class, model_name_or_path, trust_remote_code=False, **kwargs)
+
+    return SafeConverter(path, trust_remote_code=False)
+
+
 class CT2Engine:
     def __init__(self, spec: EngineSpec) -> None:
         import ctranslate2
         import torch
 
         self.spec = spec
-        path = resolve_model(spec.model)
+        path = resolve_model(spec.model, allow_pickle=spec.allow_pickle)
         device = spec.device
         if device == "auto":
             device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
@@ -60,7 +79,8 @@ class CT2Engine:
         quantization, compute = ("int8", "int8") if kind == "cpu" else ("bfloat16", "int8_bfloat16")
         self.text = MBartText(path)
         self.translator = ctranslate2.Translator(
-            converted(path, quantization), device=kind, device_index=int(index or 0), compute_type=compute,
+            converted(path, quantization, spec.allow_pickle), device=kind, device_index=int(index or 0),
+            compute_type=compute,
             intra_threads=torch.get_num_threads() if kind == "cpu" else 0,
         )
 

@@ -7,7 +7,7 @@ from typing import Sequence
 
 from babelflow.documents import Translation
 from tasks.engines.base import EngineSpec
-from tasks.engines.hub import resolve_model
+from tasks.engines.hub import resolve_model, use_safetensors
 from tasks.engines.mbart_text import MBartText, token_batches
 from tasks.engines.words import align_from_attention, monotone_alignment
 from tasks.project import Alignment
@@ -21,14 +21,17 @@ class MBartEngine:
         from transformers import AutoModelForSeq2SeqLM
 
         self.spec = spec
-        path = resolve_model(spec.model)
+        path = resolve_model(spec.model, allow_pickle=spec.allow_pickle)
         device = spec.device
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
         self.device = torch.device(device)
         dtype = torch.bfloat16 if self.device.type == "cuda" else torch.float32
         self.text = MBartText(path)
-        self.model = AutoModelForSeq2SeqLM.from_pretrained(path, dtype=dtype, attn_implementation="sdpa")
+        self.model = AutoModelForSeq2SeqLM.from_pretrained(
+            path, dtype=dtype, attn_implementation="sdpa", trust_remote_code=False,
+            use_safetensors=use_safetensors(spec.allow_pickle),
+        )
         self.model.to(self.device).eval()
 
     def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[Translation]:

@@ -14,8 +14,10 @@ class MBartText:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
-        self.tokenizer = AutoTokenizer.from_pretrained(path)
-        limits = [AutoConfig.from_pretrained(path).max_position_embeddings, self.tokenizer.model_max_length]
+        # A checkpoint's own Python code (config.json's auto_map) is never run, whatever the folder says.
+        self.tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
+        config = AutoConfig.from_pretrained(path, trust_remote_code=False)
+        limits = [config.max_position_embeddings, self.tokenizer.model_max_length]
         self.max_input = min(x for x in limits if x) - 2  # room for the language code and </s>
 
     def max_new_tokens(self, n_source: int) -> int:
