@@ -142,6 +142,7 @@ def _translate(config) -> int:
         f"{summary.documents} documents x {summary.targets} languages: {summary.ok} ok, {summary.error} failed,"
         f" {summary.skipped} unchanged (skipped), all accounted for"
         f" ({summary.segments} segments, {summary.unique_translated} translated, {summary.cache_hits} from cache,"
+        f" {summary.suspect} suspect,"
         f" {summary.seconds:.1f} s); manifest: {summary.manifest}"
     )
     return summary.exit_code

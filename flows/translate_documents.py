@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from dataclasses import dataclass, field
+from collections import Counter
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
 from typing import Iterator
 
 from prefect import flow, get_run_logger
@@ -14,7 +16,7 @@ from prefect.futures import as_completed
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from babelflow.config import RunConfig
-from babelflow.documents import Document, DocumentError, Segment, Translation, describe
+from babelflow.documents import Document, DocumentError, Segment, Shard, Translation, describe
 from connectors.sinks import join, safe_relpath
 from connectors.redact import redact
 from connectors.sources import Source, list_sources, use_storage_options
@@ -27,11 +29,15 @@ from tasks.reassemble import reassemble
 from tasks.segment import segment_document
 from tasks.shard import Key, make_shards
 from tasks.state import RunState
+from tasks.suspect import suspect
 from tasks.translate import init_worker, translate_shard_task
 from tasks.write import DocumentSink, SegmentsWriter, write_manifest
 
 
 GROUP_SEGMENTS = 100_000  # segments held in memory at once; corpora stream through in parts
+WORKER_DEATHS = 2  # times a shard is sent again after its worker process died
+RETRY_BEAMS = 4  # --on-suspect retry: beam search of at least this width,
+RETRY_NO_REPEAT = 3  # and no n-gram of this many tokens twice
 
 
 @dataclass
@@ -65,6 +71,7 @@ class RunSummary:
     segments: int = 0
     unique_translated: int = 0
     cache_hits: int = 0
+    suspect: int = 0  # segments whose translation looks degenerate (see tasks/suspect.py)
     characters: int = 0
     seconds: float = 0.0
     manifest: str = ""
@@ -86,7 +93,7 @@ def cache_root(config: RunConfig) -> str:
     return config.cache or join(config.out, ".babelflow", "cache")
 
 
-@flow(name="translate_documents", task_runner=ThreadPoolTaskRunner(max_workers=1))
+@flow(name="translate_documents")
 def translate_documents(config: RunConfig) -> RunSummary:
     logger = get_run_logger()
     started = time.perf_counter()
@@ -112,7 +119,9 @@ def translate_documents(config: RunConfig) -> RunSummary:
                 needed[source.url].append(tgt)
     outputs: dict[tuple[str, str], _Output] = {}
     writer = SegmentsWriter(config.out)
-    with _progress() as bar:
+    retry = replace(spec, beams=max(spec.beams, RETRY_BEAMS), no_repeat_ngram=RETRY_NO_REPEAT)
+    retry_cache: TranslationCache | None = None
+    with _progress() as bar, _Workers(config) as workers:
         for group in _groups(_parts([s for s in sources if needed[s.url]], needed, config)):
             segments = [s for part in group for s in part.segments]
             wanted = [(s, part.targets) for part in group for s in part.segments]
@@ -121,10 +130,15 @@ def translate_documents(config: RunConfig) -> RunSummary:
             shards = make_shards(wanted, config.shard_tokens, translated)
             bar.total += sum(len(s.texts) for s in shards)
             t0 = time.perf_counter()
-            errors = _translate_all(spec, shards, cache, translated, bar)
+            errors = _translate_all(workers, spec, shards, cache, translated, bar)
+            suspects = _suspects(wanted, translated)
+            if suspects and config.on_suspect == "retry":
+                retry_cache = retry_cache or TranslationCache(cache_root(config), prepare_engine(retry)).open()
+                _retry(workers, retry, wanted, suspects, retry_cache, translated, config.shard_tokens, bar)
             share = (time.perf_counter() - t0) / max(1, sum(len(s.text) * len(t) for s, t in wanted))
+            results = _Results(translated, cached, errors, suspects)
             for part in group:
-                rows += _write_part(part, config, spec, translated, cached, errors, share, outputs, writer)
+                rows += _write_part(part, config, spec, results, share, outputs, writer)
             summary.segments += len(segments)
             summary.unique_translated += sum(len(s.texts) for s in shards)
             summary.cache_hits += len(cached)
@@ -146,6 +160,7 @@ def translate_documents(config: RunConfig) -> RunSummary:
     summary.skipped = sum(r["status"] == "skipped" for r in rows)
     summary.errors = [(r["source"], r["tgt_lang"], r["error"]) for r in rows if r["status"] == "error"]
     summary.characters = sum(r["n_chars"] for r in rows if r["status"] == "ok")
+    summary.suspect = sum(r["n_suspect"] for r in rows)
     summary.seconds = round(time.perf_counter() - started, 3)
     if summary.ok + summary.error + summary.skipped != summary.documents * summary.targets:
         raise RuntimeError("internal error: a document was not accounted for in the manifest")
@@ -155,7 +170,7 @@ def translate_documents(config: RunConfig) -> RunSummary:
 
 def _row(source: str, tgt: str, **values) -> dict:
     row = dict(source=source, doc_id=None, tgt_lang=tgt, src_lang=None, status="ok", error=None, output=None,
-               n_segments=0, n_chars=0, n_empty=0, n_cached=0, n_spans_lost=0, seconds=0.0)
+               n_segments=0, n_chars=0, n_empty=0, n_suspect=0, n_cached=0, n_spans_lost=0, seconds=0.0)
     row.update(values)
     return row
 
@@ -228,22 +243,85 @@ def _progress():
     return tqdm(total=0, unit="seg", desc="translating", disable=None, leave=False)
 
 
-def _translate_all(spec: EngineSpec, shards, cache: TranslationCache, translated: dict[Key, Translation], bar) -> dict[Key, str]:
-    """Submit every shard; idle workers pull the next. Each finished shard is cached at once."""
+class _Workers:
+    """Where shards run: the task runner `task_runner(config)` gives, entered once per run so that each
+    worker loads its model once, and entered afresh when a worker process dies (its pool is unusable)."""
+
+    def __init__(self, config: RunConfig) -> None:
+        self.config = config
+
+    def __enter__(self) -> "_Workers":
+        self.runner = task_runner(self.config)
+        self.runner.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.runner.__exit__(*exc)
+
+    def restart(self) -> None:
+        self.runner.__exit__(None, None, None)
+        self.__enter__()
+
+    def submit(self, spec: EngineSpec, shard: Shard):
+        return self.runner.submit(translate_shard_task, {"spec": spec, "shard": shard})
+
+
+def _translate_all(workers: _Workers, spec: EngineSpec, shards: list[Shard], cache: TranslationCache,
+                   translated: dict[Key, Translation], bar) -> dict[Key, str]:
+    """Submit every shard; idle workers pull the next. Each finished shard is cached at once.
+
+    A failing shard is retried by its task (Prefect retries); one whose worker process died (killed,
+    out of memory) is sent again to fresh workers, at most WORKER_DEATHS times."""
     errors: dict[Key, str] = {}
-    futures = {translate_shard_task.submit(spec, shard): shard for shard in shards}
-    for future in as_completed(list(futures)):
-        shard = futures[future]
-        try:
-            outputs = future.result().translations
-        except Exception as exc:
-            for text in shard.texts:
-                errors[(shard.src, shard.tgt, text)] = f"translation failed: {type(exc).__name__}: {exc}"
-        else:
-            cache.add(shard, outputs)
-            translated.update(((shard.src, shard.tgt, t), o) for t, o in zip(shard.texts, outputs))
-        bar.update(len(shard.texts))
+    deaths: Counter[int] = Counter()
+    pending = shards
+    while pending:
+        futures = {workers.submit(spec, shard): shard for shard in pending}
+        pending = []
+        for future in as_completed(list(futures)):
+            shard = futures[future]
+            try:
+                outputs = future.result().translations
+            except BrokenProcessPool:
+                deaths[shard.index] += 1
+                if deaths[shard.index] <= WORKER_DEATHS:
+                    pending.append(shard)
+                    continue
+                problem = f"its worker process died {deaths[shard.index]} times (killed, or out of memory?)"
+                errors.update(((shard.src, shard.tgt, t), f"translation failed: {problem}") for t in shard.texts)
+            except Exception as exc:
+                problem = f"translation failed: {type(exc).__name__}: {exc}"
+                errors.update(((shard.src, shard.tgt, t), problem) for t in shard.texts)
+            else:
+                cache.add(shard, outputs)
+                translated.update(((shard.src, shard.tgt, t), o) for t, o in zip(shard.texts, outputs))
+            bar.update(len(shard.texts))
+        if pending:
+            get_run_logger().warning("a worker process died; %d shards go to fresh workers", len(pending))
+            workers.restart()
     return errors
+
+
+def _suspects(wanted: list[tuple[Segment, list[str]]], translated: dict[Key, Translation]) -> dict[Key, str]:
+    """The translations of this group that look degenerate, and why."""
+    keys = {(s.src_lang, t, s.text) for s, targets in wanted for t in targets if s.src_lang != t}
+    reasons = {k: suspect(k[2], translated[k].text, k[0], k[1]) for k in keys if k in translated}
+    return {k: reason for k, reason in reasons.items() if reason}
+
+
+def _retry(workers: _Workers, spec: EngineSpec, wanted, suspects: dict[Key, str], cache: TranslationCache,
+           translated: dict[Key, Translation], shard_tokens: int, bar) -> None:
+    """--on-suspect retry: suspect texts once more with beam search and no repeated 3-grams (cached
+    under that engine setting); a retry that no longer looks degenerate replaces the first translation."""
+    again = cache.lookup(set(suspects))
+    shards = make_shards(
+        ((s, [t]) for s, targets in wanted for t in targets if (s.src_lang, t, s.text) in suspects), shard_tokens, again)
+    bar.total += sum(len(s.texts) for s in shards)
+    _translate_all(workers, spec, shards, cache, again, bar)  # a failed retry leaves the first translation
+    for key, new in again.items():
+        if key in suspects and suspect(key[2], new.text, key[0], key[1]) is None:
+            translated[key] = new
+            del suspects[key]
 
 
 def _unchanged(segment: Segment) -> Translation:
@@ -251,7 +329,19 @@ def _unchanged(segment: Segment) -> Translation:
     return Translation(segment.text, tuple(exact_alignment(len(segment.text))) if segment.marked else None)
 
 
-def _write_part(part: _Part, config, spec, translated, cached, errors, share, outputs, writer) -> list[dict]:
+@dataclass
+class _Results:
+    """What a group of parts got from the engine: translations, which came from the cache, which
+    failed, which look degenerate."""
+
+    translated: dict[Key, Translation]
+    cached: set[Key]
+    errors: dict[Key, str]
+    suspects: dict[Key, str]
+
+
+def _write_part(part: _Part, config: RunConfig, spec: EngineSpec, results: _Results, share: float, outputs,
+                writer: SegmentsWriter) -> list[dict]:
     """Add one part to each target's output; a document's manifest rows come with its last part."""
     done: list[dict] = []
     for tgt in part.targets:
@@ -267,7 +357,7 @@ def _write_part(part: _Part, config, spec, translated, cached, errors, share, ou
             try:
                 if part.error:
                     raise DocumentError(part.error)
-                _add_part(part, tgt, row, out.sink, translated, cached, errors, writer, spec)
+                _add_part(part, tgt, row, out.sink, results, writer, spec, config.on_suspect)
             except Exception as exc:
                 out.sink.abort()
                 row.update(status="error", error=redact(describe(exc)), output=None)
@@ -283,20 +373,28 @@ def _write_part(part: _Part, config, spec, translated, cached, errors, share, ou
     return done
 
 
-def _add_part(part: _Part, tgt: str, row: dict, sink: DocumentSink, translated, cached, errors, writer, spec) -> None:
+def _add_part(part: _Part, tgt: str, row: dict, sink: DocumentSink, results: _Results, writer: SegmentsWriter,
+              spec: EngineSpec, on_suspect: str) -> None:
     doc, segments = part.doc, part.segments
     keys = [(s.src_lang, tgt, s.text) for s in segments]
-    problem = next((errors[k] for k in keys if k in errors), None)
+    problem = next((results.errors[k] for k in keys if k in results.errors), None)
     if problem:
         raise DocumentError(problem)
-    results = [_unchanged(s) if s.src_lang == tgt else translated[k] for s, k in zip(segments, keys)]
-    blocks, lost = reassemble(doc, segments, results)
+    outputs = [_unchanged(s) if s.src_lang == tgt else results.translated[k] for s, k in zip(segments, keys)]
+    reasons = [results.suspects.get(k) for k in keys]
+    n_suspect = sum(r is not None for r in reasons)
+    if n_suspect and on_suspect == "fail":
+        reason, text = next((r, s.text) for r, s in zip(reasons, segments) if r)
+        raise DocumentError(f"{n_suspect} suspect translations (first: {reason}, for {text[:60]!r});"
+                            " --on-suspect keep or retry writes them")
+    blocks, lost = reassemble(doc, segments, outputs)
     sink.add(doc, blocks)
-    row["n_empty"] += writer.add_document(doc, segments, results, tgt, spec, row["n_segments"])
+    row["n_empty"] += writer.add_document(doc, segments, outputs, reasons, tgt, spec, row["n_segments"])
     row["src_lang"] = row["src_lang"] or doc.src_lang
     row["n_segments"] += len(segments)
     row["n_chars"] += sum(len(s.text) for s in segments)
-    row["n_cached"] += sum(k in cached for k in keys)
+    row["n_suspect"] += n_suspect
+    row["n_cached"] += sum(k in results.cached for k in keys)
     row["n_spans_lost"] += lost
 
 
@@ -304,7 +402,7 @@ def _report(summary: RunSummary) -> None:
     table = [{
         "documents": summary.documents, "target languages": summary.targets, "ok": summary.ok,
         "failed": summary.error, "segments": summary.segments, "unique translated": summary.unique_translated,
-        "cache hits": summary.cache_hits, "characters": summary.characters, "seconds": summary.seconds,
+        "cache hits": summary.cache_hits, "suspect": summary.suspect, "characters": summary.characters, "seconds": summary.seconds,
     }]
     create_table_artifact(table=table, key="translation-summary", description="babelflow run summary")
     failures = [{"source": s, "target": t, "error": e} for s, t, e in summary.errors]
@@ -334,7 +432,7 @@ def _visible_gpus(config: RunConfig) -> int:
 
 def run(config: RunConfig) -> RunSummary:
     prepare_engine(engine_spec(config))  # fail before a Prefect server is started for nothing
-    return translate_documents.with_options(task_runner=task_runner(config))(config)
+    return translate_documents(config)
 
 
 def serve(configs: dict[str, RunConfig]) -> None:
@@ -342,7 +440,7 @@ def serve(configs: dict[str, RunConfig]) -> None:
     from prefect import serve as prefect_serve
 
     prefect_serve(*(
-        translate_documents.with_options(task_runner=task_runner(config)).to_deployment(
+        translate_documents.to_deployment(
             name=name, cron=config.schedule, parameters={"config": config.model_dump(mode="json", by_alias=True)},
         )
         for name, config in configs.items()

@@ -13,12 +13,12 @@ from tasks.formats import STREAMING, module
 SEGMENT_COLUMNS = {
     "doc_id": "string", "source": "string", "block_index": "int32", "segment_index": "int32",
     "src_lang": "string", "tgt_lang": "string", "source_text": "string", "translated_text": "string",
-    "empty": "bool", "engine": "string", "model": "string",
+    "empty": "bool", "suspect": "string", "engine": "string", "model": "string",
 }
 MANIFEST_COLUMNS = {
     "source": "string", "doc_id": "string", "src_lang": "string", "tgt_lang": "string", "status": "string",
     "error": "string", "output": "string", "n_segments": "int64", "n_chars": "int64", "n_empty": "int64",
-    "n_cached": "int64", "n_spans_lost": "int64", "seconds": "double",
+    "n_suspect": "int64", "n_cached": "int64", "n_spans_lost": "int64", "seconds": "double",
 }
 
 
@@ -85,15 +85,17 @@ class SegmentsWriter:
         self.columns: dict[str, list] = {c: [] for c in SEGMENT_COLUMNS}
         self.parts = 0
 
-    def add_document(self, doc: Document, segments: list[Segment], outputs: list[Translation], tgt: str,
-                     spec: EngineSpec, first_segment: int = 0) -> int:
-        """The document's (or part's) segments for one target; returns how many came back empty."""
+    def add_document(self, doc: Document, segments: list[Segment], outputs: list[Translation],
+                     suspects: list[str | None], tgt: str, spec: EngineSpec, first_segment: int = 0) -> int:
+        """The document's (or part's) segments for one target, each with why its translation looks
+        degenerate (or None); returns how many came back empty."""
         empty_count = 0
-        for index, (seg, out) in enumerate(zip(segments, outputs, strict=True), start=first_segment):
+        rows = zip(segments, outputs, suspects, strict=True)
+        for index, (seg, out, reason) in enumerate(rows, start=first_segment):
             empty = not out.text.strip()
             empty_count += empty
             row = (doc.doc_id, doc.source, doc.first_block + seg.block, index, seg.src_lang, tgt, seg.text,
-                   out.text, empty, spec.name, spec.model_label)
+                   out.text, empty, reason, spec.name, spec.model_label)
             for values, value in zip(self.columns.values(), row, strict=True):
                 values.append(value)
         if len(self.columns["doc_id"]) >= self.rows_per_part:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+from dataclasses import replace
 
 from tasks.engines.base import MODEL_ENGINES, Engine, EngineSpec, ModelNotFound
 from tasks.engines.hub import UnsafeModel, model_revision, refuse_custom_code, resolve_model
@@ -52,9 +54,18 @@ def prepare_engine(spec: EngineSpec) -> str:
 
 
 def load_engine(spec: EngineSpec) -> Engine:
-    """The engine for `spec`, built on first use in this process and reused after."""
+    """The engine for `spec`, built on first use in this process and reused after. Engines that differ
+    only in how they decode (a retry's beams) share one loaded model: model engines read those settings
+    from their `spec`."""
     if spec not in _LOADED:
-        _LOADED[spec] = LOADERS[spec.name](spec)
+        decoding = {"beams": spec.beams, "no_repeat_ngram": spec.no_repeat_ngram}
+        loaded = next((e for s, e in _LOADED.items() if replace(s, **decoding) == spec and hasattr(e, "spec")), None)
+        if loaded is not None:
+            engine = copy.copy(loaded)
+            engine.spec = spec
+        else:
+            engine = LOADERS[spec.name](spec)
+        _LOADED[spec] = engine
     return _LOADED[spec]
 
 

@@ -102,7 +102,7 @@ class CT2Engine:
         for batch in token_batches(order, [len(t) for t in tokens], self.spec.max_batch_tokens):
             out = self.translator.translate_batch(
                 [tokens[i] for i in batch], target_prefix=[[tgt]] * len(batch), beam_size=self.spec.beams,
-                max_decoding_length=max(limits[i] for i in batch),
+                no_repeat_ngram_size=self.spec.no_repeat_ngram, max_decoding_length=max(limits[i] for i in batch),
             )
             # Trim each output to its own limit (as alone it would stop there): batch-independent results.
             ids = [tok.convert_tokens_to_ids(r.hypotheses[0][1 : limits[i] - 1]) for r, i in zip(out, batch)]

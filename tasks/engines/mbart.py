@@ -64,6 +64,7 @@ class MBartEngine:
                     **enc,
                     forced_bos_token_id=forced_bos,
                     num_beams=self.spec.beams,
+                    no_repeat_ngram_size=self.spec.no_repeat_ngram,
                     do_sample=False,
                     max_new_tokens=max(limits),
                 )
