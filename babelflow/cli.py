@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 
 from babelflow.config import DEFAULT_MODEL, ConfigError
@@ -12,6 +13,7 @@ from babelflow.languages import MBART50, UnsupportedLanguage, iso, to_mbart
 from connectors.redact import redact
 
 USAGE_ERROR = 2
+INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -125,15 +127,23 @@ def cmd_translate(args: argparse.Namespace) -> int:
 
 def _translate(config) -> int:
     _prefect_defaults()
+    from connectors.sinks import DestinationBusy
     from connectors.sources import SourceError
     from flows.translate_documents import run
     from tasks.engines import ModelNotFound
 
+    stop = signal.signal(signal.SIGTERM, _interrupt)
     try:
         summary = run(config)
-    except (SourceError, ModelNotFound) as exc:
+    except (SourceError, ModelNotFound, DestinationBusy) as exc:
         print(f"babelflow: error: {redact(str(exc))}", file=sys.stderr)
         return USAGE_ERROR
+    except KeyboardInterrupt:
+        print("babelflow: interrupted. Outputs written so far are complete; run the same command again to"
+              " finish (translated shards are cached, nothing is translated twice).", file=sys.stderr)
+        return INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, stop)
     for source, tgt, message in summary.errors:
         print(f"FAILED {source} -> {iso(tgt)}: {message}", file=sys.stderr)
     for source in summary.disappeared:
@@ -146,6 +156,12 @@ def _translate(config) -> int:
         f" {summary.seconds:.1f} s); manifest: {summary.manifest}"
     )
     return summary.exit_code
+
+
+def _interrupt(signum, frame) -> None:
+    """A scheduler's stop (Slurm, Kubernetes, systemd send SIGTERM) ends a run as Ctrl-C does: workers
+    and the temporary Prefect server are shut down, not left running."""
+    raise KeyboardInterrupt
 
 
 def cmd_segment(args: argparse.Namespace) -> int:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
 import re
 import tempfile
 import uuid
+from typing import Iterator
 
 from babelflow.documents import DocumentError
 
@@ -74,6 +76,40 @@ class AtomicFile:
             self.commit()
         else:
             self.abort()
+
+
+class DestinationBusy(RuntimeError):
+    """Another run holds the destination."""
+
+
+_TEMPORARY = re.compile(r"\..+\.[0-9a-f]{32}\.tmp")  # AtomicFile's names beside their targets
+
+
+@contextlib.contextmanager
+def destination_lock(dest: str) -> Iterator[None]:
+    """One run at a time writes to a local DEST (two would overwrite each other's state and segments);
+    once the lock is held, temporary files that killed runs left behind are removed. The lock dies with
+    its process, so a killed run never blocks the next. Object stores have no such lock."""
+    import fcntl
+
+    from fsspec.core import url_to_fs
+
+    fs, path = url_to_fs(dest)
+    protocols = fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)
+    if "file" not in protocols and "local" not in protocols:
+        yield
+        return
+    os.makedirs(os.path.join(path, ".babelflow"), exist_ok=True)
+    with open(os.path.join(path, ".babelflow", "lock"), "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DestinationBusy(f"another babelflow run is writing to {dest}; wait for it to finish") from None
+        for folder, _, files in os.walk(path):
+            for name in files:
+                if _TEMPORARY.fullmatch(name):
+                    os.unlink(os.path.join(folder, name))
+        yield
 
 
 def write_bytes(url: str, data: bytes) -> None:

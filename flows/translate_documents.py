@@ -17,7 +17,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from babelflow.config import RunConfig
 from babelflow.documents import Document, DocumentError, Segment, Shard, Translation, describe
-from connectors.sinks import join, safe_relpath
+from connectors.sinks import destination_lock, join, safe_relpath
 from connectors.redact import redact
 from connectors.sources import Source, list_sources, use_storage_options
 from tasks.cache import TranslationCache
@@ -95,10 +95,15 @@ def cache_root(config: RunConfig) -> str:
 
 @flow(name="translate_documents")
 def translate_documents(config: RunConfig) -> RunSummary:
+    use_storage_options(config.storage)
+    with destination_lock(config.out):
+        return _translate(config)
+
+
+def _translate(config: RunConfig) -> RunSummary:
     logger = get_run_logger()
     started = time.perf_counter()
     spec = engine_spec(config)
-    use_storage_options(config.storage)
     engine_key = prepare_engine(spec)
     cache = TranslationCache(cache_root(config), engine_key).open()
     sources = list_sources(config.sources, exclude=[config.out])

@@ -1,0 +1,170 @@
+"""Crashes and interruptions through the real CLI in a subprocess: a run killed midway, a worker
+process killed while its parent lives, Ctrl-C. Each rerun finishes what was left and nothing else."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from conftest import REPO
+
+WORDS = "river mountain quiet city bright morning old friend letter garden window summer road".split()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    """40 documents of 15 distinct sentences each, and a config that cuts them into many small shards."""
+    root = tmp_path_factory.mktemp("resume")
+    src = root / "src"
+    src.mkdir()
+    n = 0
+    for doc in range(40):
+        sentences = []
+        for _ in range(15):
+            words = [WORDS[(n * 7 + k * 3) % len(WORDS)] for k in range(4 + n % 5)]
+            sentences.append(f"The {' '.join(words)} number {n}.")
+            n += 1
+        (src / f"doc{doc:02d}.txt").write_text(" ".join(sentences) + "\n")
+    (root / "run.yaml").write_text("shard_tokens: 64\n")
+    return root
+
+
+def _command(corpus: Path, dest: Path, model: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "babelflow.cli", "translate", str(corpus / "src"), "--to", "fr", "--from", "en",
+            "--out", str(dest), "--model", str(model), "--config", str(corpus / "run.yaml"), *extra]
+
+
+def _start(command: list[str], prefect_api: str) -> subprocess.Popen:
+    env = {**os.environ, "PREFECT_API_URL": prefect_api}
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO)
+
+
+def _cached_rows(dest: Path) -> int:
+    parts = list((dest / ".babelflow" / "cache").glob("*/part-*.parquet"))
+    return sum(pq.read_metadata(p).num_rows for p in parts)
+
+
+def _wait_for_cache(proc: subprocess.Popen, dest: Path, rows: int, timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while _cached_rows(dest) < rows:
+        assert proc.poll() is None, "the run ended before it could be interrupted: " + proc.stderr.read()[-2000:]
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def _translated(out: str) -> tuple[int, int]:
+    """(translated, from cache) from the summary line."""
+    summary = next(line for line in out.splitlines() if "accounted for" in line)
+    translated = int(summary.split(" translated,")[0].rsplit(" ", 1)[1])
+    cached = int(summary.split(" from cache")[0].rsplit(" ", 1)[1])
+    return translated, cached
+
+
+def _outputs(dest: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(dest)): p.read_bytes() for p in sorted((dest / "fr").rglob("*")) if p.is_file()}
+
+
+def _segments(dest: Path) -> list[tuple]:
+    rows = pq.read_table(dest / "segments").to_pylist()
+    return sorted((r["source"], r["segment_index"], r["source_text"], r["translated_text"]) for r in rows)
+
+
+@pytest.fixture(scope="module")
+def reference(corpus, tiny_model, prefect_api) -> Path:
+    dest = corpus / "reference"
+    proc = _start(_command(corpus, dest, tiny_model), prefect_api)
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err
+    assert _translated(out) == (600, 0)
+    return dest
+
+
+def test_killed_run_resumes_without_translating_anything_twice(corpus, reference, tiny_model, prefect_api, tmp_path) -> None:
+    dest = tmp_path / "out"
+    command = _command(corpus, dest, tiny_model)
+    proc = _start(command, prefect_api)
+    _wait_for_cache(proc, dest, 100)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=60)
+    done = _cached_rows(dest)
+    assert 100 <= done < 600, "killed midway"
+    stale = dest / "fr" / f".doc00.txt.{'0' * 32}.tmp"  # as a kill in the middle of a write leaves it
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_text("half")
+
+    proc = _start(command, prefect_api)
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err
+    assert _translated(out) == (600 - done, done), "no segment translated twice"
+    assert _outputs(dest) == _outputs(reference)
+    assert _segments(dest) == _segments(reference)
+    assert not stale.exists(), "what the killed run left half-written is cleaned up"
+
+
+def test_one_run_at_a_time_per_destination(cli, tmp_path) -> None:
+    import fcntl
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.txt").write_text("Hello.")
+    dest = tmp_path / "out"
+    (dest / ".babelflow").mkdir(parents=True)
+    with open(dest / ".babelflow" / "lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        code, _, err = cli("translate", tmp_path / "src", "--to", "fr", "--out", dest, "--engine", "identity")
+    assert code == 2 and "another babelflow run is writing to" in err
+    assert not (dest / "fr").exists()
+    code, _, err = cli("translate", tmp_path / "src", "--to", "fr", "--out", dest, "--engine", "identity")
+    assert code == 0, err
+
+
+def _workers_of(pid: int) -> list[int]:
+    """Worker processes of the pool (spawned Python children), not the Prefect server."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes()
+        except (OSError, IndexError):
+            continue
+        if ppid == pid and b"multiprocessing" in cmdline and b"resource_tracker" not in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def test_killed_worker_process_has_its_shards_retried(corpus, reference, tiny_model, prefect_api, tmp_path) -> None:
+    dest = tmp_path / "out"
+    proc = _start(_command(corpus, dest, tiny_model, "--workers", "2"), prefect_api)
+    _wait_for_cache(proc, dest, 60)
+    workers = _workers_of(proc.pid)
+    assert len(workers) == 2, workers
+    os.kill(workers[0], signal.SIGKILL)
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err
+    assert "40 ok, 0 failed" in out
+    assert "worker process died" in err
+    assert _outputs(dest) == _outputs(reference)
+
+
+def test_ctrl_c_stops_within_seconds_and_leaves_nothing_half_written(corpus, reference, tiny_model, prefect_api, tmp_path) -> None:
+    dest = tmp_path / "out"
+    proc = _start(_command(corpus, dest, tiny_model), prefect_api)
+    _wait_for_cache(proc, dest, 100)
+    interrupted = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert time.monotonic() - interrupted < 10
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    written = _outputs(dest)
+    expected = _outputs(reference)
+    assert all(written[name] == expected[name] for name in written), "every output there is complete"
+    assert not list(dest.rglob("*.tmp"))
+    assert not (dest / "manifest.parquet").exists()
