@@ -77,3 +77,43 @@ def test_segment_command_is_the_pipeline_segmenter() -> None:
     got = [json.loads(line)["sentences"] for line in result.stdout.splitlines()]
     assert got[0] == CASES["en"][1]
     assert got[1] == [CASES["zh"][0][a:b] for a, b in split_sentences(CASES["zh"][0], "en")]
+
+
+def _through_the_pipeline(text: str, engine: str) -> str:
+    """Plain text parsed, segmented, translated, reassembled and rendered, as the flow does it."""
+    from babelflow.documents import Document
+    from tasks.detect import assign_languages
+    from tasks.engines import EngineSpec, load_engine
+    from tasks.formats import FormatOptions, txt
+    from tasks.reassemble import reassemble
+    from tasks.segment import segment_document
+
+    parsed = txt.parse(text.encode("utf-8"), FormatOptions())
+    doc = Document("mem://doc.txt", "doc.txt", "txt", parsed.blocks, parsed.skeleton)
+    assign_languages(doc, "en_XX")
+    segments = segment_document(doc)
+    translations = load_engine(EngineSpec(engine)).translate([s.text for s in segments], "en_XX", "fr_XX")
+    blocks, lost = reassemble(doc, segments, translations)
+    assert lost == 0
+    return txt.render(doc, blocks, "fr_XX").decode("utf-8")
+
+
+# Any text a file can hold: no NUL (that is binary), no lone surrogates (not encodable).
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=400)
+_PROSE = st.lists(st.sampled_from(["Hello there.", "Dr. Who?", " ", "\n", "\n\n", "e.g. this", "Ünïcödé!", "数字。",
+                                   "\t", "3.5%", "«Oui»", "\r\n", "-"]), max_size=40).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(_TEXT, _PROSE))
+def test_identity_through_segmentation_and_reassembly_returns_any_text(text: str) -> None:
+    assert _through_the_pipeline(text, "identity") == text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(_TEXT, _PROSE))
+def test_pseudo_through_segmentation_and_reassembly_keeps_length_and_non_letters(text: str) -> None:
+    out = _through_the_pipeline(text, "pseudo")
+    assert len(out) == len(text)
+    for before, after in zip(text, out):
+        assert (after != before) if before.isascii() and before.isalpha() else (after == before)
