@@ -25,6 +25,12 @@ def _write(src: Path) -> dict[str, str]:
     (src / "latin1.txt").write_bytes("Le garçon mangeait déjà à Noël. Où êtes-vous allés ?".encode("cp1252"))
     (src / "utf16.txt").write_bytes("Hello from UTF-16. Every character counts.".encode("utf-16"))
     (src / "nowhitespace.txt").write_bytes(b"x" * 3_000_000)  # a 3 MB line: one "sentence", bounded pieces
+    secret = src.parent / "secret.txt"
+    secret.write_text("TOP SECRET")
+    lol = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    (src / "entities.html").write_text(  # read as HTML: declarations are inert text, nothing is expanded
+        f'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file://{secret}"><!ENTITY l0 "lol">{lol}]>'
+        "<html><body><p>Leak &x; and laugh &l9; here.</p></body></html>")
     expected = {
         "png.txt": "binary content",
         "page.docx": "not a readable DOCX package",
@@ -86,6 +92,9 @@ def test_hostile_corpus_fails_document_by_document(cli, tmp_path) -> None:
         assert (dest / lang / "latin1.txt").read_text(encoding="utf-8") == (src / "latin1.txt").read_bytes().decode("cp1252")
         assert (dest / lang / "utf16.txt").read_bytes() == "Hello from UTF-16. Every character counts.".encode()
         assert (dest / lang / "nowhitespace.txt").read_bytes() == b"x" * 3_000_000
+        assert "Leak" in (dest / lang / "entities.html").read_text()
+    everything = b"".join(p.read_bytes() for p in dest.rglob("*") if p.is_file())
+    assert b"TOP SECRET" not in everything and b"lollollol" not in everything
     segments = pq.read_table(dest / "segments", columns=["source", "source_text"]).to_pylist()
     pieces = [len(s["source_text"]) for s in segments if s["source"].endswith("nowhitespace.txt")]
     assert sum(pieces) == 2 * 3_000_000 and max(pieces) <= 4096
