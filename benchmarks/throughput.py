@@ -140,7 +140,7 @@ def run_babelflow(engine: str, model: str, pages: Path, out: Path) -> tuple[int,
         capture_output=True, text=True, check=True,
     )
     segments = int(re.search(r"\((\d+) segments", result.stdout).group(1))
-    seconds = float(re.search(r"from cache, ([\d.]+) s\)", result.stdout).group(1))
+    seconds = float(re.search(r"suspect, ([\d.]+) s\)", result.stdout).group(1))
     return segments, seconds
 
 
