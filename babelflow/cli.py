@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import sys
+import threading
 
 from babelflow.config import DEFAULT_MODEL, ConfigError
 from babelflow.languages import MBART50, UnsupportedLanguage, iso, to_mbart
@@ -132,7 +133,8 @@ def _translate(config) -> int:
     from flows.translate_documents import run
     from tasks.engines import ModelNotFound
 
-    stop = signal.signal(signal.SIGTERM, _interrupt)
+    main_thread = threading.current_thread() is threading.main_thread()  # only it may handle signals
+    stop = signal.signal(signal.SIGTERM, _interrupt) if main_thread else None
     try:
         summary = run(config)
     except (SourceError, ModelNotFound, DestinationBusy) as exc:
@@ -143,7 +145,8 @@ def _translate(config) -> int:
               " finish (translated shards are cached, nothing is translated twice).", file=sys.stderr)
         return INTERRUPTED
     finally:
-        signal.signal(signal.SIGTERM, stop)
+        if main_thread:  # a handler installed from C reads as None: the default is the best restore
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if stop is None else stop)
     for source, tgt, message in summary.errors:
         print(f"FAILED {source} -> {iso(tgt)}: {message}", file=sys.stderr)
     for source in summary.disappeared:

@@ -16,11 +16,12 @@ Span = tuple[int, int]
 # up to 1024 tokens, about 4,000 characters of prose; engines split further by tokens where needed.
 MAX_SEGMENT_CHARS = 4096
 _SPACE = re.compile(r"\s+")
+_JOINERS = "\u200d\ufe0e\ufe0f"  # zero-width joiner, variation selectors: part of the character before
 
 # A line break starts a new unit (list item, heading, verse) unless the next line reads as the
 # continuation of a hard-wrapped sentence: it starts with a lowercase letter, digit or opening
 # punctuation that cannot start a sentence.
-_LINE_BREAK = re.compile(r"[ \t]*\r?\n[ \t]*(?=\S)")
+_LINE_BREAK = re.compile(r"(?<![ \t])[ \t]*\r?\n[ \t]*(?=\S)")  # starts a run of blanks: linear time
 _CONTINUATION = re.compile(r"[a-zà-ÿ\u0100-\u024f\u0430-\u045f,;:)\]}]")
 
 # Splits sentencex makes that are not sentence ends: the next piece starts in lowercase
@@ -101,7 +102,7 @@ def _sentences(text: str, start: int, end: int, code: str) -> list[Span]:
 
 def _bounded(text: str, start: int, end: int) -> list[Span]:
     """The span in pieces of at most MAX_SEGMENT_CHARS, cut at the last whitespace of the second half
-    of each piece, else before a character that does not combine with the one before it."""
+    of each piece, else between two characters that do not combine; pieces are stripped like spans."""
     pieces: list[Span] = []
     while end - start > MAX_SEGMENT_CHARS:
         limit = start + MAX_SEGMENT_CHARS
@@ -109,15 +110,21 @@ def _bounded(text: str, start: int, end: int) -> list[Span]:
         for space in _SPACE.finditer(text, start + MAX_SEGMENT_CHARS // 2, limit + 1):
             pass
         if space is not None:
-            pieces.append((start, space.start()))
-            start = space.end()
-            continue
-        cut = limit
-        while cut > start + 1 and (unicodedata.combining(text[cut]) or text[cut] in "\u200d\ufe0e\ufe0f"):
-            cut -= 1
-        pieces.append((start, cut))
-        start = cut
-    pieces.append((start, end))
+            cut, resume = space.start(), space.end()
+        else:
+            cut = limit
+            while cut > start + 1 and (unicodedata.combining(text[cut]) or text[cut] in _JOINERS
+                                       or text[cut - 1] == "\u200d"):
+                cut -= 1
+            resume = cut
+        piece = text[start:cut].rstrip()
+        if piece:
+            pieces.append((start, start + len(piece)))
+        start = resume
+        while start < end and text[start].isspace():
+            start += 1
+    if start < end:
+        pieces.append((start, end))
     return pieces
 
 

@@ -69,13 +69,17 @@ def _detect(data: bytes):
     matches = list(from_bytes(data))
     if not matches:
         raise DocumentError("not valid UTF-8 and no text encoding could be detected")
+    close = [m for m in matches if m.chaos <= matches[0].chaos + _CLOSE]
+    if len(close) == 1:
+        return close[0]
+    sample = data[:_SAMPLE]
 
     def score(match) -> tuple[float, int]:
         names = {codecs.lookup(name).name for name in match.could_be_from_charset}
         common = min((_COMMON.index(name) for name in names if name in _COMMON), default=len(_COMMON))
-        return -round(_oddness(str(match)), 2), -common
+        return -round(_oddness(sample.decode(match.encoding, errors="replace")), 2), -common
 
-    return max((m for m in matches if m.chaos <= matches[0].chaos + _CLOSE), key=score)
+    return max(close, key=score)
 
 
 def _oddness(text: str) -> float:

@@ -49,7 +49,8 @@ _SKIP = "skip"  # a block never translated
 
 _SPACE = " \t\n\r\f"  # HTML whitespace; a no-break space is text
 _MARKUP = re.compile(r"<[A-Za-z!?/]")
-_DOCTYPE = re.compile(r"(?:\s|<!--.*?-->|<\?[^>]*>)*(<!doctype[^>]*>)", re.IGNORECASE | re.DOTALL)
+# Atomic: a lazy comment must not stretch over the next one (exponential backtracking on "<!---->" * 40).
+_DOCTYPE = re.compile(r"(?>\s+|<!--.*?-->|<\?[^>]*>)*(<!doctype[^>]*>)", re.IGNORECASE | re.DOTALL)
 _DECLARED = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([-\w.:]+)""", re.IGNORECASE)
 _CHARSET = re.compile(r"charset\s*=\s*[^\s;\"']*", re.IGNORECASE)
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
