@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, deque
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from typing import Iterator
@@ -21,7 +22,7 @@ from connectors.sinks import destination_lock, join, safe_relpath
 from connectors.redact import redact
 from connectors.sources import Source, list_sources, use_storage_options
 from tasks.cache import TranslationCache
-from tasks.engines import MODEL_ENGINES, EngineSpec, prepare_engine
+from tasks.engines import MODEL_ENGINES, STOP, EngineSpec, prepare_engine
 from tasks.formats import FormatOptions
 from tasks.parse import read_document
 from tasks.project import exact_alignment
@@ -250,18 +251,28 @@ def _progress():
 
 class _Workers:
     """Where shards run: the task runner `task_runner(config)` gives, entered once per run so that each
-    worker loads its model once, and entered afresh when a worker process dies (its pool is unusable)."""
+    worker loads its model once, and entered afresh when a worker process dies (its pool is unusable).
+    On an interrupt, engines stop at their next decoding step and worker processes are terminated,
+    so the run ends in seconds instead of after the shards in flight."""
 
     def __init__(self, config: RunConfig) -> None:
         self.config = config
+        self.capacity = 2 * (config.workers or max(_visible_gpus(config), 1))  # shards in flight at once
 
     def __enter__(self) -> "_Workers":
         self.runner = task_runner(self.config)
         self.runner.__enter__()
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.runner.__exit__(*exc)
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is not None and issubclass(kind, KeyboardInterrupt):
+            STOP.set()
+            for child in multiprocessing.active_children():
+                child.terminate()
+        try:
+            self.runner.__exit__(kind, value, traceback)
+        finally:
+            STOP.clear()
 
     def restart(self) -> None:
         self.runner.__exit__(None, None, None)
@@ -273,37 +284,58 @@ class _Workers:
 
 def _translate_all(workers: _Workers, spec: EngineSpec, shards: list[Shard], cache: TranslationCache,
                    translated: dict[Key, Translation], bar) -> dict[Key, str]:
-    """Submit every shard; idle workers pull the next. Each finished shard is cached at once.
+    """Send shards as workers free up; each finished shard is cached at once.
 
-    A failing shard is retried by its task (Prefect retries); one whose worker process died (killed,
-    out of memory) is sent again to fresh workers, at most WORKER_DEATHS times."""
+    A failing shard is retried by its task (Prefect retries). A worker process that dies (killed, out
+    of memory) takes its pool and every shard in it down: those shards then run one at a time on fresh
+    workers, so that a death is charged to the shard that caused it, which fails after WORKER_DEATHS."""
     errors: dict[Key, str] = {}
     deaths: Counter[int] = Counter()
-    pending = shards
-    while pending:
-        futures = {workers.submit(spec, shard): shard for shard in pending}
-        pending = []
-        for future in as_completed(list(futures)):
-            shard = futures[future]
-            try:
-                outputs = future.result().translations
-            except BrokenProcessPool:
-                deaths[shard.index] += 1
-                if deaths[shard.index] <= WORKER_DEATHS:
-                    pending.append(shard)
-                    continue
-                problem = f"its worker process died {deaths[shard.index]} times (killed, or out of memory?)"
-                errors.update(((shard.src, shard.tgt, t), f"translation failed: {problem}") for t in shard.texts)
-            except Exception as exc:
-                problem = f"translation failed: {type(exc).__name__}: {exc}"
-                errors.update(((shard.src, shard.tgt, t), problem) for t in shard.texts)
-            else:
-                cache.add(shard, outputs)
-                translated.update(((shard.src, shard.tgt, t), o) for t, o in zip(shard.texts, outputs))
-            bar.update(len(shard.texts))
-        if pending:
-            get_run_logger().warning("a worker process died; %d shards go to fresh workers", len(pending))
-            workers.restart()
+    queue, alone = deque(shards), deque()
+    running: dict = {}  # future -> (shard, whether it runs alone)
+
+    def fail(shard: Shard, problem: str) -> None:
+        errors.update(((shard.src, shard.tgt, t), f"translation failed: {problem}") for t in shard.texts)
+
+    def finish(shard: Shard, future) -> bool:
+        """Record a shard's outcome; False if its pool broke under it."""
+        try:
+            outputs = future.result().translations
+        except BrokenProcessPool:
+            return False
+        except Exception as exc:
+            fail(shard, f"{type(exc).__name__}: {exc}")
+        else:
+            cache.add(shard, outputs)
+            translated.update(((shard.src, shard.tgt, t), o) for t, o in zip(shard.texts, outputs))
+        bar.update(len(shard.texts))
+        return True
+
+    while queue or alone or running:
+        if alone and not running:
+            shard = alone.popleft()
+            running[workers.submit(spec, shard)] = (shard, True)
+        while not alone and queue and len(running) < workers.capacity:
+            shard = queue.popleft()
+            running[workers.submit(spec, shard)] = (shard, False)
+        future = next(iter(as_completed(list(running))))
+        shard, was_alone = running.pop(future)
+        if finish(shard, future):
+            continue
+        for other, (pending, _) in list(running.items()):
+            if not finish(pending, other):
+                alone.append(pending)
+        running.clear()
+        if was_alone:
+            deaths[shard.index] += 1
+            if deaths[shard.index] > WORKER_DEATHS:
+                fail(shard, f"its worker process died each of {deaths[shard.index]} times (killed, or out of memory?)")
+                bar.update(len(shard.texts))
+                shard = None
+        if shard is not None:
+            alone.appendleft(shard)
+        get_run_logger().warning("a worker process died; %d shards run again, one at a time", len(alone))
+        workers.restart()
     return errors
 
 

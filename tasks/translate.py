@@ -9,7 +9,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from babelflow.documents import Shard, Translation
-from tasks.engines import EngineSpec, load_engine
+from tasks.engines import STOP, EngineSpec, load_engine
 
 
 @dataclass
@@ -50,6 +50,12 @@ def init_worker(threads: int, gpus: int, slots: str) -> None:
     torch.set_num_threads(threads)
 
 
+def _not_interrupted(task, task_run, state) -> bool:
+    """Retry a failed shard, unless the run is being interrupted."""
+    return not STOP.is_set()
+
+
 translate_shard_task = task(
-    translate_shard, name="translate_shard", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE
+    translate_shard, name="translate_shard", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE,
+    retry_condition_fn=_not_interrupted,
 )

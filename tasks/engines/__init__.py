@@ -7,7 +7,7 @@ import hashlib
 import json
 from dataclasses import replace
 
-from tasks.engines.base import MODEL_ENGINES, Engine, EngineSpec, ModelNotFound
+from tasks.engines.base import MODEL_ENGINES, STOP, Engine, EngineSpec, ModelNotFound
 from tasks.engines.hub import UnsafeModel, model_revision, refuse_custom_code, resolve_model
 
 _LOADED: dict[EngineSpec, Engine] = {}
@@ -69,4 +69,4 @@ def load_engine(spec: EngineSpec) -> Engine:
     return _LOADED[spec]
 
 
-__all__ = ["MODEL_ENGINES", "Engine", "EngineSpec", "ModelNotFound", "UnsafeModel", "LOADERS", "load_engine", "prepare_engine"]
+__all__ = ["MODEL_ENGINES", "STOP", "Engine", "EngineSpec", "ModelNotFound", "UnsafeModel", "LOADERS", "load_engine", "prepare_engine"]

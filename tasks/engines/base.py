@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
@@ -9,7 +10,12 @@ from babelflow.documents import Translation
 from tasks.project import Alignment
 
 
-MODEL_ENGINES = ("mbart", "ct2")  # engines that run a model checkpoint (the others need none)
+MODEL_ENGINES = ("mbart", "ct2")
+STOP = threading.Event()  # set when the run is interrupted: engines stop at their next decoding step
+
+
+class Interrupted(RuntimeError):
+    """The run was interrupted while this engine was translating."""  # engines that run a model checkpoint (the others need none)
 
 
 class ModelNotFound(RuntimeError):

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from babelflow.documents import Translation
-from tasks.engines.base import EngineSpec
+from tasks.engines.base import STOP, EngineSpec, Interrupted
 from tasks.engines.hub import model_revision, resolve_model, use_safetensors
 from tasks.engines.mbart_text import MBartText, token_batches
 from tasks.engines.words import align_from_attention, monotone_alignment
@@ -100,6 +100,8 @@ class CT2Engine:
         tok = self.text.tokenizer
         results: list[str] = [""] * len(texts)
         for batch in token_batches(order, [len(t) for t in tokens], self.spec.max_batch_tokens):
+            if STOP.is_set():
+                raise Interrupted("the run was interrupted")
             out = self.translator.translate_batch(
                 [tokens[i] for i in batch], target_prefix=[[tgt]] * len(batch), beam_size=self.spec.beams,
                 no_repeat_ngram_size=self.spec.no_repeat_ngram, max_decoding_length=max(limits[i] for i in batch),

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from typing import Sequence
 
 from babelflow.documents import Translation
-from tasks.engines.base import EngineSpec
+from tasks.engines.base import STOP, EngineSpec, Interrupted
 from tasks.engines.hub import resolve_model, use_safetensors
 from tasks.engines.mbart_text import MBartText, token_batches
 from tasks.engines.words import align_from_attention, monotone_alignment
@@ -67,6 +68,7 @@ class MBartEngine:
                     no_repeat_ngram_size=self.spec.no_repeat_ngram,
                     do_sample=False,
                     max_new_tokens=max(limits),
+                    stopping_criteria=_stop_on_interrupt(),
                 )
         except torch.OutOfMemoryError:
             if len(batch) == 1:
@@ -75,6 +77,8 @@ class MBartEngine:
             half = len(batch) // 2
             log.warning("out of memory on a batch of %d; retrying in halves", len(batch))
             return self._generate(batch[:half], forced_bos) + self._generate(batch[half:], forced_bos)
+        if STOP.is_set():
+            raise Interrupted("the run was interrupted")
         # Each output gets its own length limit, so its text does not depend on its batch mates:
         # alone, it would have been the start token, limit - 1 tokens and a forced </s>.
         return [row[:limit] for row, limit in zip(out.tolist(), limits)]
@@ -118,3 +122,17 @@ class MBartEngine:
         finally:
             self.model.set_attn_implementation(previous)
         return results
+
+
+@lru_cache(maxsize=1)
+def _stop_on_interrupt():
+    """A stopping criterion that ends generation at the next step once the run is interrupted (a
+    batch on CPU can take minutes)."""
+    import torch
+    from transformers import StoppingCriteria, StoppingCriteriaList
+
+    class Interrupt(StoppingCriteria):
+        def __call__(self, input_ids, scores, **kwargs):
+            return torch.full((input_ids.shape[0],), STOP.is_set(), dtype=torch.bool, device=input_ids.device)
+
+    return StoppingCriteriaList([Interrupt()])
