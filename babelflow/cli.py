@@ -142,7 +142,7 @@ def _translate(config) -> int:
         return USAGE_ERROR
     except KeyboardInterrupt:
         print("babelflow: interrupted. Outputs written so far are complete; run the same command again to"
-              " finish (translated shards are cached, nothing is translated twice).", file=sys.stderr)
+              " finish (finished shards are cached and not translated again).", file=sys.stderr)
         return INTERRUPTED
     finally:
         if main_thread:  # a handler installed from C reads as None: the default is the best restore

@@ -88,10 +88,9 @@ _TEMPORARY = re.compile(r"\..+\.[0-9a-f]{32}\.tmp")  # AtomicFile's names beside
 @contextlib.contextmanager
 def destination_lock(dest: str) -> Iterator[None]:
     """One run at a time writes to a local DEST (two would overwrite each other's state and segments);
-    once the lock is held, temporary files that killed runs left behind are removed. The lock dies with
-    its process, so a killed run never blocks the next. Object stores have no such lock."""
-    import fcntl
-
+    once the lock is held, temporary files that killed runs left behind are removed (not inside another
+    destination nested in this one: it has a lock of its own). The lock dies with its process, so a
+    killed run never blocks the next. Object stores have no such lock."""
     from fsspec.core import url_to_fs
 
     fs, path = url_to_fs(dest)
@@ -99,13 +98,18 @@ def destination_lock(dest: str) -> Iterator[None]:
     if "file" not in protocols and "local" not in protocols:
         yield
         return
+    import fcntl
+
     os.makedirs(os.path.join(path, ".babelflow"), exist_ok=True)
     with open(os.path.join(path, ".babelflow", "lock"), "w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise DestinationBusy(f"another babelflow run is writing to {dest}; wait for it to finish") from None
-        for folder, _, files in os.walk(path):
+        for folder, subfolders, files in os.walk(path):
+            if folder != path and os.path.exists(os.path.join(folder, ".babelflow", "lock")):
+                subfolders.clear()
+                continue
             for name in files:
                 if _TEMPORARY.fullmatch(name):
                     os.unlink(os.path.join(folder, name))

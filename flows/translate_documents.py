@@ -151,13 +151,15 @@ def _translate(config: RunConfig) -> RunSummary:
     gone = state.disappeared(sources)
     summary.disappeared = sorted(gone)
     if config.prune:
-        _prune(gone, state)
+        _prune(gone, state, {r["output"] for r in rows if r["output"]})
     keep = {(r["source"], r["tgt_lang"]) for r in rows if r["status"] == "skipped"}
     writer.close(keep | {(url, tgt) for url in gone for tgt in config.to if not config.prune})
     by_url = {s.url: s for s in sources}
     for r in rows:
         if r["status"] == "ok":
             state.record(by_url[r["source"]], r["tgt_lang"], engine_key, r["output"])
+        elif r["status"] == "error":  # its earlier output and segments no longer stand for it
+            state.forget(r["source"], r["tgt_lang"])
     state.save()
     logger.info("%d documents, %d segments, %d disappeared", len(sources), summary.segments, len(gone))
     summary.manifest = write_manifest(config.out, rows)
@@ -198,12 +200,15 @@ def _refused_names(sources: list[Source]) -> dict[str, str]:
     return refused
 
 
-def _prune(gone: dict[str, list[str]], state: RunState) -> None:
-    """--prune: outputs of sources that disappeared are deleted, and forgotten."""
+def _prune(gone: dict[str, list[str]], state: RunState, written: set[str]) -> None:
+    """--prune: outputs of sources that disappeared are deleted, and forgotten; unless a source listed
+    now writes the same output (a moved folder, a bucket renamed, http that became https)."""
     from fsspec.core import url_to_fs
 
     for url, outputs in gone.items():
         for output in outputs:
+            if output in written:
+                continue
             fs, path = url_to_fs(output)
             if fs.exists(path):
                 fs.rm(path)

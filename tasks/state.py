@@ -62,8 +62,9 @@ class RunState:
     def record(self, source: Source, tgt: str, engine_key: str, output: str) -> None:
         self.done[(source.url, tgt)] = Done(source.size, source.version, engine_key, output, time.time())
 
-    def forget(self, url: str) -> None:
-        self.done = {k: v for k, v in self.done.items() if k[0] != url}
+    def forget(self, url: str, tgt: str | None = None) -> None:
+        """No longer counts as translated: into `tgt`, or into any language."""
+        self.done = {k: v for k, v in self.done.items() if k[0] != url or (tgt is not None and k[1] != tgt)}
 
     def save(self) -> None:
         import pyarrow as pa

@@ -289,3 +289,17 @@ def test_a_corpus_that_breaks_midway_fails_whole(cli, tmp_path) -> None:
     assert not (dest / "de" / "broken.jsonl").exists(), "no partial output that looks complete"
     assert not [p for p in (dest / "de").iterdir() if p.name.endswith(".tmp")]
     assert rows["fine.txt"]["status"] == "ok"
+
+
+def test_prune_keeps_outputs_a_moved_source_folder_wrote_again(cli, tmp_path) -> None:
+    old = tmp_path / "old" / "docs"
+    old.mkdir(parents=True)
+    (old / "a.txt").write_text("Moved, not gone.")
+    dest = tmp_path / "out"
+    assert cli("translate", old, "--to", "fr", "--from", "en", "--out", dest, "--engine", "identity")[0] == 0
+    new = tmp_path / "new" / "docs"
+    new.parent.mkdir()
+    old.rename(new)
+    code, out, err = cli("translate", new, "--to", "fr", "--from", "en", "--out", dest, "--engine", "identity", "--prune")
+    assert code == 0, err
+    assert "PRUNED" in err and (dest / "fr" / "a.txt").read_text() == "Moved, not gone."
