@@ -334,7 +334,8 @@ def _translate_all(workers: _Workers, spec: EngineSpec, shards: list[Shard], cac
         if was_alone:
             deaths[shard.index] += 1
             if deaths[shard.index] > WORKER_DEATHS:
-                fail(shard, f"its worker process died each of {deaths[shard.index]} times (killed, or out of memory?)")
+                fail(shard, f"its worker process died {deaths[shard.index]} times translating it alone"
+                            " (killed, or out of memory?)")
                 bar.update(len(shard.texts))
                 shard = None
         if shard is not None:

@@ -180,3 +180,41 @@ def test_ctrl_c_stops_within_seconds_and_leaves_nothing_half_written(tiny_model,
     assert not list(dest.rglob("*.tmp"))
     assert not (dest / "manifest.parquet").exists()
     assert not _workers_of(proc.pid)
+
+
+POISON_ENGINE = '''
+import os, signal
+from tasks.engines import LOADERS
+from tasks.engines.identity import IdentityEngine
+
+
+class PoisonEngine(IdentityEngine):
+    """Kills its own process on any text with POISON, as the out-of-memory killer would."""
+
+    def translate(self, texts, src, tgt):
+        if any("POISON" in t for t in texts):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return super().translate(texts, src, tgt)
+
+
+LOADERS["poison"] = lambda spec: PoisonEngine()
+'''
+
+
+def test_a_shard_that_kills_every_worker_fails_alone(prefect_api, tmp_path) -> None:
+    """Registered through sitecustomize, so that the CLI and its spawned workers all know the engine."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(POISON_ENGINE)
+    _write_corpus(tmp_path / "src", 6)
+    (tmp_path / "src" / "poison.txt").write_text("POISON " + "x" * 400 + ".")  # long: a shard of its own
+    (tmp_path / "run.yaml").write_text("shard_tokens: 64\n")
+    dest = tmp_path / "out"
+    command = [sys.executable, "-m", "babelflow.cli", "translate", str(tmp_path / "src"), "--to", "fr", "--from", "en",
+               "--out", str(dest), "--engine", "poison", "--workers", "2", "--config", str(tmp_path / "run.yaml")]
+    env = {**os.environ, "PREFECT_API_URL": prefect_api, "PYTHONPATH": f"{site}{os.pathsep}{REPO}"}
+    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO, timeout=600)
+    assert result.returncode == 1, result.stderr
+    rows = {Path(r["source"]).name: r for r in pq.read_table(dest / "manifest.parquet").to_pylist()}
+    assert "died 3 times translating it alone" in rows.pop("poison.txt")["error"]
+    assert all(r["status"] == "ok" for r in rows.values()) and len(rows) == 6, "no other shard is blamed"
