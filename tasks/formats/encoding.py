@@ -1,4 +1,5 @@
-"""Bytes to text for text-based formats: UTF-8 first, then a detector, never a silent guess."""
+"""Bytes to text for text-based formats: UTF-8 first (stray bytes in it read as cp1252), then a
+detector, never a silent guess."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ def decode_text(data: bytes) -> tuple[str, bool]:
         return data.decode("utf-8"), bom
     except UnicodeDecodeError:
         pass
+    if _mostly_utf8(data):
+        return data.decode("utf-8", errors=_STRAY), bom
     return str(_detect(data)), False
 
 
@@ -48,13 +51,41 @@ def open_text(f: BinaryIO) -> tuple[TextIO, bool]:
     bom = sample.startswith(codecs.BOM_UTF8)
     if b"\x00" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise DocumentError("binary content (NUL bytes), not text")
-    encoding = "utf-8-sig"
+    encoding, errors = "utf-8-sig", _STRAY
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=len(sample) < _SAMPLE)
     except UnicodeDecodeError:
-        encoding = _detect(sample).encoding
+        if not _mostly_utf8(sample):
+            encoding, errors = _detect(sample).encoding, "strict"
     f.seek(0)
-    return io.TextIOWrapper(f, encoding=encoding, newline=""), bom
+    return io.TextIOWrapper(f, encoding=encoding, errors=errors, newline=""), bom
+
+
+def _stray_bytes(error: UnicodeDecodeError) -> tuple[str, int]:
+    """Bytes that are not UTF-8 inside UTF-8 text (a Windows text pasted into it, a log written by two
+    programs) read as cp1252, else Latin-1: no byte is lost, and the rest is not misread."""
+    chunk = error.object[error.start : error.end]
+    return "".join(_cp1252_or_latin1(b) for b in chunk), error.end
+
+
+def _cp1252_or_latin1(byte: int) -> str:
+    try:
+        return bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:
+        return chr(byte)
+
+
+_STRAY = "babelflow-stray-bytes"
+codecs.register_error(_STRAY, _stray_bytes)
+_ESCAPED = re.compile("[\udc80-\udcff]")
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """UTF-8 with a few stray bytes, rather than another encoding: one stray byte must not make a
+    detector read the whole text as, say, Arabic cp1256 (which it does)."""
+    invalid = len(_ESCAPED.findall(data.decode("utf-8", errors="surrogateescape")))
+    non_ascii = len(data.translate(None, bytes(range(128))))
+    return invalid <= 0.1 * non_ascii and invalid < non_ascii
 
 
 def _detect(data: bytes):
