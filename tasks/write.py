@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import posixpath
 import uuid
 
 from babelflow.documents import Block, Document, Segment, Translation
@@ -124,20 +125,32 @@ class SegmentsWriter:
             fs.rm(path)
 
     def _carry_over(self, fs, paths: list[str], keep: set[tuple[str, str]]) -> None:
+        """Copy the rows of the kept pairs, each pair from one earlier run only: a run killed during
+        close() leaves copies beside the originals, which must not come back twice."""
         import pyarrow as pa
         import pyarrow.compute as pc
         import pyarrow.dataset as ds
         import pyarrow.parquet as pq
 
         wanted = pa.array(sorted(f"{source}\0{tgt}" for source, tgt in keep))
-        earlier = ds.dataset(paths, filesystem=fs, format="parquet", schema=_schema(SEGMENT_COLUMNS))
-        for batch in earlier.to_batches():
-            key = pc.binary_join_element_wise(batch.column("source"), batch.column("tgt_lang"), "\0")
-            kept = batch.filter(pc.is_in(key, value_set=wanted))
-            if kept.num_rows:
-                out = io.BytesIO()
-                pq.write_table(pa.Table.from_batches([kept]), out)
-                self._write_part(out.getvalue())
+        runs: dict[str, list[str]] = {}
+        for path in paths:
+            runs.setdefault(posixpath.basename(path).split("-")[1], []).append(path)
+        taken: set[str] = set()
+        for run in sorted(runs):
+            earlier = ds.dataset(runs[run], filesystem=fs, format="parquet", schema=_schema(SEGMENT_COLUMNS))
+            found: set[str] = set()
+            for batch in earlier.to_batches():
+                key = pc.binary_join_element_wise(batch.column("source"), batch.column("tgt_lang"), "\0")
+                other_run = pc.is_in(key, value_set=pa.array(sorted(taken), pa.string()))
+                mine = pc.and_(pc.is_in(key, value_set=wanted), pc.invert(other_run))
+                kept = batch.filter(mine)
+                if kept.num_rows:
+                    found.update(pc.unique(key.filter(mine)).to_pylist())
+                    out = io.BytesIO()
+                    pq.write_table(pa.Table.from_batches([kept]), out)
+                    self._write_part(out.getvalue())
+            taken |= found
 
 
 def write_manifest(dest: str, rows: list[dict]) -> str:

@@ -303,3 +303,21 @@ def test_prune_keeps_outputs_a_moved_source_folder_wrote_again(cli, tmp_path) ->
     code, out, err = cli("translate", new, "--to", "fr", "--from", "en", "--out", dest, "--engine", "identity", "--prune")
     assert code == 0, err
     assert "PRUNED" in err and (dest / "fr" / "a.txt").read_text() == "Moved, not gone."
+
+
+def test_segments_a_killed_close_left_twice_come_back_once(cli, tmp_path) -> None:
+    """A run killed inside the segments writer's close leaves copies of carried rows beside the originals."""
+    import shutil
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text("One sentence. Two sentences.")
+    (src / "b.txt").write_text("Three.")
+    dest = tmp_path / "out"
+    args = ["translate", src, "--to", "fr", "--from", "en", "--out", dest, "--engine", "identity"]
+    assert cli(*args)[0] == 0
+    before = sorted(map(str, pq.read_table(dest / "segments").to_pylist()))
+    part = next((dest / "segments").glob("part-*.parquet"))
+    shutil.copy(part, part.with_name("part-0123456789ab-00000.parquet"))
+    assert cli(*args)[0] == 0
+    assert sorted(map(str, pq.read_table(dest / "segments").to_pylist())) == before
