@@ -7,6 +7,7 @@ import os
 import tempfile
 import time
 from collections import Counter, deque
+from contextlib import contextmanager
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from typing import Iterator
@@ -127,7 +128,7 @@ def _translate(config: RunConfig) -> RunSummary:
     writer = SegmentsWriter(config.out)
     retry = replace(spec, beams=max(spec.beams, RETRY_BEAMS), no_repeat_ngram=RETRY_NO_REPEAT)
     retry_cache: TranslationCache | None = None
-    with _progress() as bar, _Workers(config) as workers:
+    with _progress() as bar, _Workers(config) as workers, _aborted_on_exit(outputs):
         for group in _groups(_parts([s for s in sources if needed[s.url]], needed, config)):
             segments = [s for part in group for s in part.segments]
             wanted = [(s, part.targets) for part in group for s in part.segments]
@@ -181,6 +182,17 @@ def _row(source: str, tgt: str, **values) -> dict:
                n_segments=0, n_chars=0, n_empty=0, n_suspect=0, n_cached=0, n_spans_lost=0, seconds=0.0)
     row.update(values)
     return row
+
+
+@contextmanager
+def _aborted_on_exit(outputs: dict[tuple[str, str], _Output]) -> Iterator[None]:
+    """Outputs still being written when the run stops (Ctrl-C, an internal error) are discarded, so no
+    temporary file is left, locally or in the temp folder of an object-store upload."""
+    try:
+        yield
+    finally:
+        for out in outputs.values():
+            out.sink.abort()
 
 
 def _refused_names(sources: list[Source]) -> dict[str, str]:
