@@ -30,6 +30,12 @@ def safe_relpath(relpath: str) -> str:
     return relpath
 
 
+def is_local(fs) -> bool:
+    """Whether an fsspec filesystem is this machine's disk (renames are atomic, locks exist)."""
+    protocols = fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)
+    return "file" in protocols or "local" in protocols
+
+
 class AtomicFile:
     """A file that appears at `url` whole, on commit, or not at all.
 
@@ -41,8 +47,7 @@ class AtomicFile:
         from fsspec.core import url_to_fs
 
         self.fs, self.path = url_to_fs(url)
-        protocols = self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,)
-        self.local = "file" in protocols or "local" in protocols
+        self.local = is_local(self.fs)
         if self.local:
             directory = os.path.dirname(self.path)
             os.makedirs(directory, exist_ok=True)
@@ -94,8 +99,7 @@ def destination_lock(dest: str) -> Iterator[None]:
     from fsspec.core import url_to_fs
 
     fs, path = url_to_fs(dest)
-    protocols = fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)
-    if "file" not in protocols and "local" not in protocols:
+    if not is_local(fs):
         yield
         return
     import fcntl
