@@ -25,17 +25,9 @@ _MIXED_CASE = re.compile(r"[a-zà-ÿα-ωа-я][A-ZÀ-ÞΑ-ΩА-Я]")
 def decode_text(data: bytes) -> tuple[str, bool]:
     """The text and whether it began with a UTF-8 byte order mark (kept on output)."""
     bom = data.startswith(codecs.BOM_UTF8)
-    if bom:
-        data = data[len(codecs.BOM_UTF8):]
-    if b"\x00" in data[:8192] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise DocumentError("binary content (NUL bytes), not text")
-    try:
-        return data.decode("utf-8"), bom
-    except UnicodeDecodeError:
-        pass
-    if _mostly_utf8(data):
-        return data.decode("utf-8", errors=_STRAY), bom
-    return str(_detect(data)), False
+    body = data[len(codecs.BOM_UTF8):] if bom else data
+    encoding, errors = _reading(body, final=True)
+    return body.decode(encoding, errors), bom and encoding == "utf-8"
 
 
 def encode_text(text: str, bom: bool) -> bytes:
@@ -49,16 +41,23 @@ def open_text(f: BinaryIO) -> tuple[TextIO, bool]:
     """
     sample = f.read(_SAMPLE)
     bom = sample.startswith(codecs.BOM_UTF8)
-    if b"\x00" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise DocumentError("binary content (NUL bytes), not text")
-    encoding, errors = "utf-8-sig", _STRAY
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=len(sample) < _SAMPLE)
-    except UnicodeDecodeError:
-        if not _mostly_utf8(sample):
-            encoding, errors = _detect(sample).encoding, "strict"
+    encoding, errors = _reading(sample, final=len(sample) < _SAMPLE)
     f.seek(0)
+    encoding = "utf-8-sig" if encoding == "utf-8" else encoding
     return io.TextIOWrapper(f, encoding=encoding, errors=errors, newline=""), bom
+
+
+def _reading(data: bytes, final: bool) -> tuple[str, str]:
+    """The encoding and error handler for text that is (or, unless `final`, starts with) `data`:
+    UTF-8, its stray bytes read as cp1252, unless it is another encoding altogether."""
+    if b"\x00" in data[:_SAMPLE] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise DocumentError("binary content (NUL bytes), not text")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(data, final=final)
+    except UnicodeDecodeError:
+        if not _mostly_utf8(data):
+            return _detect(data).encoding, "strict"
+    return "utf-8", _STRAY
 
 
 def _stray_bytes(error: UnicodeDecodeError) -> tuple[str, int]:
