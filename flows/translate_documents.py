@@ -132,13 +132,14 @@ def _translate(config: RunConfig) -> RunSummary:
         for group in _groups(_parts([s for s in sources if needed[s.url]], needed, config)):
             segments = [s for part in group for s in part.segments]
             wanted = [(s, part.targets) for part in group for s in part.segments]
-            translated = cache.lookup({(s.src_lang, t, s.text) for s, targets in wanted for t in targets})
+            keys = {(s.src_lang, t, s.text) for s, targets in wanted for t in targets}
+            translated = cache.lookup(keys)
             cached = set(translated)
             shards = make_shards(wanted, config.shard_tokens, translated)
             bar.total += sum(len(s.texts) for s in shards)
             t0 = time.perf_counter()
             errors = _translate_all(workers, spec, shards, cache, translated, bar)
-            suspects = _suspects(wanted, translated)
+            suspects = _suspects(keys, translated)
             if suspects and config.on_suspect == "retry":
                 retry_cache = retry_cache or TranslationCache(cache_root(config), prepare_engine(retry)).open()
                 _retry(workers, retry, wanted, suspects, retry_cache, translated, config.shard_tokens, bar)
@@ -267,19 +268,30 @@ def _progress():
 
 
 class _Workers:
-    """Where shards run: the task runner `task_runner(config)` gives, entered once per run so that each
-    worker loads its model once, and entered afresh when a worker process dies (its pool is unusable).
+    """Where shards run: a task runner entered once per run so that each worker loads its model once,
+    and entered afresh when a worker process dies (its pool is unusable).
     On an interrupt, engines stop at their next decoding step and worker processes are terminated,
     so the run ends in seconds instead of after the shards in flight."""
 
     def __init__(self, config: RunConfig) -> None:
-        self.config = config
-        self.capacity = 2 * (config.workers or max(_visible_gpus(config), 1))  # shards in flight at once
+        self.gpus = _visible_gpus(config)
+        self.count = config.workers or max(self.gpus, 1)
+        self.capacity = 2 * self.count  # shards in flight at once
 
     def __enter__(self) -> "_Workers":
-        self.runner = task_runner(self.config)
+        self.runner = self._task_runner()
         self.runner.__enter__()
         return self
+
+    def _task_runner(self):
+        """One worker in-process, or worker processes that each load the model once: by default one per
+        visible GPU, else `--workers N`, each on its own GPU or with its share of the CPU cores."""
+        if self.count == 1:
+            return ThreadPoolTaskRunner(max_workers=1)
+        threads = max(1, (os.cpu_count() or 1) // self.count)
+        slots = tempfile.mkdtemp(prefix="babelflow-workers-") if self.gpus else ""
+        return ProcessPoolTaskRunner(max_workers=self.count, initializer=init_worker,
+                                     initargs=(threads, self.gpus, slots))
 
     def __exit__(self, kind, value, traceback) -> None:
         if kind is not None and issubclass(kind, KeyboardInterrupt):
@@ -357,10 +369,10 @@ def _translate_all(workers: _Workers, spec: EngineSpec, shards: list[Shard], cac
     return errors
 
 
-def _suspects(wanted: list[tuple[Segment, list[str]]], translated: dict[Key, Translation]) -> dict[Key, str]:
-    """The translations of this group that look degenerate, and why."""
-    keys = {(s.src_lang, t, s.text) for s, targets in wanted for t in targets if s.src_lang != t}
-    reasons = {k: suspect(k[2], translated[k].text, k[0], k[1]) for k in keys if k in translated}
+def _suspects(keys: set[Key], translated: dict[Key, Translation]) -> dict[Key, str]:
+    """The translations of this group that look degenerate, and why (text already in the target
+    language is its own translation, never suspect)."""
+    reasons = {k: suspect(k[2], translated[k].text, k[0], k[1]) for k in keys if k[0] != k[1] and k in translated}
     return {k: reason for k, reason in reasons.items() if reason}
 
 
@@ -463,18 +475,6 @@ def _report(summary: RunSummary) -> None:
     failures = [{"source": s, "target": t, "error": e} for s, t, e in summary.errors]
     if failures:
         create_table_artifact(table=failures, key="translation-failures", description="documents that failed")
-
-
-def task_runner(config: RunConfig):
-    """One worker in-process, or worker processes that each load the model once: by default one per
-    visible GPU, else `--workers N`, each on its own GPU or with its share of the CPU cores."""
-    gpus = _visible_gpus(config)
-    workers = config.workers or max(gpus, 1)
-    if workers == 1:
-        return ThreadPoolTaskRunner(max_workers=1)
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    slots = tempfile.mkdtemp(prefix="babelflow-workers-") if gpus else ""
-    return ProcessPoolTaskRunner(max_workers=workers, initializer=init_worker, initargs=(threads, gpus, slots))
 
 
 def _visible_gpus(config: RunConfig) -> int:
