@@ -76,6 +76,15 @@ def cli_process(prefect_api):
     return run
 
 
+def stop_group(proc: subprocess.Popen, first: signal.Signals) -> None:
+    """Stop a process started in its own session, and its children: `first`, then SIGKILL after 30 s."""
+    os.killpg(proc.pid, first)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -108,9 +117,5 @@ def prefect_server(tmp_path_factory):
             time.sleep(0.5)
         yield url
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop_group(proc, signal.SIGTERM)
         log.close()

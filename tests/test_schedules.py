@@ -14,8 +14,8 @@ import pyarrow.parquet as pq
 import yaml
 
 from babelflow.config import RunConfig, load_config_file
+from conftest import REPO, stop_group
 
-REPO = Path(__file__).resolve().parents[1]
 
 
 def _wait(predicate, seconds: float, what: str):
@@ -51,11 +51,7 @@ def test_served_config_has_its_cron_and_a_triggered_run_translates_only_new_file
                       in ("COMPLETED", "FAILED", "CRASHED") and r["state_type"], 240, "the triggered run")
         assert state == "COMPLETED"
     finally:
-        os.killpg(server.pid, signal.SIGINT)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+        stop_group(server, signal.SIGINT)
     rows = {Path(r["source"]).name: r["status"] for r in pq.read_table(out / "manifest.parquet").to_pylist()}
     assert rows == {"old.txt": "skipped", "new.txt": "ok"}
     assert (out / "fr" / "new.txt").read_text() == "Áŕŕíṽéď ťóñíĝĥť."
