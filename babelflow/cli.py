@@ -11,7 +11,7 @@ import threading
 
 from babelflow.config import DEFAULT_MODEL, ConfigError
 from babelflow.languages import MBART50, UnsupportedLanguage, iso, to_mbart
-from connectors.redact import redact
+from babelflow.connectors.redact import redact
 
 USAGE_ERROR = 2
 INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -63,14 +63,20 @@ def _validate(settings: dict):
 
     from babelflow.config import RunConfig
 
+    from babelflow.tasks.engines import UnknownEngine, check_engine
+
     try:
-        return RunConfig.model_validate(settings)
+        config = RunConfig.model_validate(settings)
+        check_engine(config.engine)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
             where = ".".join(str(p) for p in err["loc"]) or "config"
             problems.append(f"{where}: {err['msg'].removeprefix('Value error, ')}")
         raise ConfigError("; ".join(problems)) from None
+    except UnknownEngine as exc:
+        raise ConfigError(f"engine: {exc}") from None
+    return config
 
 
 def _config(args: argparse.Namespace):
@@ -116,7 +122,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if unscheduled:
         raise ConfigError(f"no `schedule` (cron) in: {', '.join(unscheduled)}")
     _prefect_defaults()
-    from flows.translate_documents import serve
+    from babelflow.flows.translate_documents import serve
 
     serve(configs)
     return 0
@@ -128,10 +134,10 @@ def cmd_translate(args: argparse.Namespace) -> int:
 
 def _translate(config) -> int:
     _prefect_defaults()
-    from connectors.sinks import DestinationBusy
-    from connectors.sources import SourceError
-    from flows.translate_documents import run
-    from tasks.engines import ModelNotFound
+    from babelflow.connectors.sinks import DestinationBusy
+    from babelflow.connectors.sources import SourceError
+    from babelflow.flows.translate_documents import run
+    from babelflow.tasks.engines import ModelNotFound
 
     main_thread = threading.current_thread() is threading.main_thread()  # only it may handle signals
     stop = signal.signal(signal.SIGTERM, _interrupt) if main_thread else None
@@ -168,7 +174,7 @@ def _interrupt(signum, frame) -> None:
 
 
 def cmd_segment(args: argparse.Namespace) -> int:
-    from tasks.segment import split_sentences
+    from babelflow.tasks.segment import split_sentences
 
     lang = to_mbart(args.lang)
     for number, line in enumerate(sys.stdin, start=1):

@@ -47,6 +47,27 @@ class Segment:
     marked: bool = False  # carries inline markup, so its translation needs a word alignment
 
 
+Alignment = list[tuple[int, int, int, int]]  # (source start, source end, target start, target end)
+
+
+def exact_alignment(length: int, offset_src: int = 0, offset_tgt: int = 0) -> Alignment:
+    """Character-for-character alignment of two texts of the same length."""
+    return [(offset_src + i, offset_src + i + 1, offset_tgt + i, offset_tgt + i + 1) for i in range(length)]
+
+
+def join_segments(text: str, spans: list[tuple[int, int]], replacements: list[str]) -> str:
+    """Put `replacements` in place of `spans`, keeping every character between them: why segments
+    own no whitespace, and joining is exact."""
+    out: list[str] = []
+    pos = 0
+    for (start, end), new in zip(spans, replacements, strict=True):
+        out.append(text[pos:start])
+        out.append(new)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
 @dataclass(frozen=True, slots=True)
 class Translation:
     text: str

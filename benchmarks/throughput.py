@@ -4,8 +4,10 @@
 
 Builds one local random-weight mBART-50-style model (the shapes are arguments; weights cannot be
 downloaded here) and a corpus of web-like pages (navigation and footer lines repeat across pages,
-as they do on real sites). Then, each in its own process, on the same sentences (the ones babelflow's
-segmenter finds in those pages) and the same length rule (1.5 x source tokens + 10):
+as they do on real sites). Their prose is pandoc's manual from ../shared/corpus, or this repository's
+README on a clone without it (far fewer distinct sentences, so not comparable; the first line printed
+says which). Then, each in its own process, on the same sentences (the ones babelflow's segmenter
+finds in those pages) and the same length rule (1.5 x source tokens + 10):
   seed          one `generate` call per sentence (the seed pipeline's pattern)
   hf-batched    transformers, batches of 32 in input order
   ct2-sorted    CTranslate2 translate_batch, int8, sorted by length, batches of 32 (its fast path)
@@ -27,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parents[1]
+MANUAL = REPO.parent / "shared" / "corpus" / "md" / "pandoc-MANUAL.md"
 NAV = ["Home", "About us", "Products and services", "Contact our support team", "Careers at the company",
        "Sign in to your account", "Privacy policy and terms of use", "All rights reserved."]
 FOOTER = ["Subscribe to our newsletter to get the latest news every week.",
@@ -35,11 +39,18 @@ FOOTER = ["Subscribe to our newsletter to get the latest news every week.",
           "Customer service is available from Monday to Friday, 9am to 5pm."]
 
 
-def make_pages(folder: Path, pages: int, seed: int = 0) -> None:
+def sources() -> tuple[Path, list[Path]]:
+    """The real text the pages' prose and the vocabulary come from: the shared corpus's pandoc manual and
+    Markdown files, or, on a clone without ../shared, the repository's own README and Markdown examples."""
+    if MANUAL.is_file():
+        return MANUAL, sorted(MANUAL.parent.glob("*.md"))
+    return REPO / "README.md", [REPO / "README.md", *sorted((REPO / "examples").rglob("*.md"))]
+
+
+def make_pages(folder: Path, pages: int, prose_from: Path, seed: int = 0) -> None:
     """Pages of navigation, 12 prose sentences of their own (real text) and a footer."""
     rng = random.Random(seed)
-    corpus = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "md" / "pandoc-MANUAL.md"
-    prose = [" ".join(s.split()) for s in re.split(r"(?<=[.!?])\s+", corpus.read_text())
+    prose = [" ".join(s.split()) for s in re.split(r"(?<=[.!?])\s+", prose_from.read_text())
              if 40 < len(s.strip()) < 200 and not re.search(r"[`|<>\[\]{}#*_=\\]", s)]
     rng.shuffle(prose)
     folder.mkdir(parents=True, exist_ok=True)
@@ -48,15 +59,14 @@ def make_pages(folder: Path, pages: int, seed: int = 0) -> None:
         (folder / f"page-{page:03d}.txt").write_text("\n".join(NAV) + "\n\n" + body + "\n\n" + "\n".join(FOOTER) + "\n")
 
 
-def build_model(folder: Path, d_model: int, layers: int) -> None:
+def build_model(folder: Path, d_model: int, layers: int, vocab_from: list[Path]) -> None:
     import io
 
     import sentencepiece as spm
     import torch
     from transformers import MBart50Tokenizer, MBartConfig, MBartForConditionalGeneration
 
-    corpus = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "md"
-    lines = [line for f in sorted(corpus.glob("*.md")) for line in f.read_text().splitlines() if line.strip()]
+    lines = [line for f in vocab_from for line in f.read_text().splitlines() if line.strip()]
     proto = io.BytesIO()
     spm.SentencePieceTrainer.train(sentence_iterator=iter(lines), model_writer=proto, vocab_size=8000,
                                    model_type="unigram", hard_vocab_limit=False, minloglevel=2)
@@ -78,7 +88,7 @@ def build_model(folder: Path, d_model: int, layers: int) -> None:
 
 
 def sentences_of(pages: Path) -> list[str]:
-    from tasks.segment import split_sentences
+    from babelflow.tasks.segment import split_sentences
 
     out = []
     for page in sorted(pages.glob("*.txt")):
@@ -161,16 +171,17 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        make_pages(work / "pages", args.pages)
-        build_model(work / "model", args.d_model, args.layers)
+        prose_from, vocab_from = sources()
+        make_pages(work / "pages", args.pages, prose_from)
+        build_model(work / "model", args.d_model, args.layers, vocab_from)
         sentences = sentences_of(work / "pages")
         (work / "sentences.json").write_text(json.dumps(sentences))
-        print(f"# {len(sentences)} sentences, {len(set(sentences))} unique; model d_model={args.d_model}, "
-              f"{args.layers}+{args.layers} layers", flush=True)
+        print(f"# {len(sentences)} sentences, {len(set(sentences))} unique, prose from {prose_from}; "
+              f"model d_model={args.d_model}, {args.layers}+{args.layers} layers", flush=True)
         rows = []
         for system in args.systems:
             if system == "babelflow-ct2":  # converted once beside the model, like a second night's run
-                from tasks.engines.ct2 import converted
+                from babelflow.tasks.engines.ct2 import converted
 
                 converted(str(work / "model"), "int8")
             if system.startswith("babelflow-"):

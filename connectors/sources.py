@@ -7,6 +7,8 @@ import posixpath
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from babelflow.filetypes import format_of
+
 
 class SourceError(ValueError):
     """A SOURCE argument names nothing: a usage error, reported before any work starts."""
@@ -97,8 +99,6 @@ def _web_source(url: str) -> Source:
 
     from fsspec.core import url_to_fs
 
-    from tasks.formats import format_of
-
     fs, _ = url_to_fs(url)
     try:
         info = fs.info(url)
@@ -131,7 +131,7 @@ def use_storage_options(storage: dict[str, dict]) -> None:
     """Options per protocol from the run config (`s3: {endpoint_url: ...}`), as fsspec defaults."""
     import fsspec.config
 
-    from connectors.redact import register
+    from babelflow.connectors.redact import register
 
     for protocol, options in storage.items():
         fsspec.config.conf.setdefault(protocol, {}).update(options)

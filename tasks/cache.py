@@ -7,8 +7,8 @@ import io
 import uuid
 
 from babelflow.documents import Shard, Translation
-from connectors.sinks import join, write_bytes
-from tasks.shard import Key
+from babelflow.connectors.sinks import join, write_bytes
+from babelflow.tasks.shard import Key
 
 _SCHEMA = {"src": "string", "tgt": "string", "text": "string", "translation": "string"}
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from babelflow.documents import Document, DocumentError
 from babelflow.languages import MBART50, iso, to_mbart
-from tasks.formats import STREAMING
+from babelflow.filetypes import STREAMING
 
 _SAMPLE_CHARS = 4000
 

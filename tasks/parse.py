@@ -6,9 +6,10 @@ import hashlib
 from typing import Iterator
 
 from babelflow.documents import Document, DocumentError
-from connectors.sources import Source, open_source
-from tasks.detect import assign_languages
-from tasks.formats import EXTENSIONS, STREAMING, FormatOptions, format_of, module
+from babelflow.connectors.sources import Source, open_source
+from babelflow.tasks.detect import assign_languages
+from babelflow.filetypes import EXTENSIONS, STREAMING, format_of
+from babelflow.tasks.formats import FormatOptions, module
 
 
 def read_document(source: Source, options: FormatOptions, src_lang: str, max_size: int) -> Iterator[Document]:

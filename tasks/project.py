@@ -8,14 +8,7 @@ span over the whole sentence covers the whole translation and a word is never cu
 
 from __future__ import annotations
 
-from babelflow.documents import Span
-
-Alignment = list[tuple[int, int, int, int]]  # (source start, source end, target start, target end)
-
-
-def exact_alignment(length: int, offset_src: int = 0, offset_tgt: int = 0) -> Alignment:
-    """Character-for-character alignment of two texts of the same length."""
-    return [(offset_src + i, offset_src + i + 1, offset_tgt + i, offset_tgt + i + 1) for i in range(length)]
+from babelflow.documents import Alignment, Span
 
 
 def project(src: str, spans: list[Span], tgt: str, alignment: Alignment) -> tuple[list[Span], int]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from babelflow.documents import Block, Document, Segment, Translation
-from tasks.project import Alignment, exact_alignment, project
+from babelflow.documents import Alignment, Block, Document, Segment, Translation, exact_alignment
+from babelflow.tasks.project import project
 
 
 def reassemble(doc: Document, segments: list[Segment], translations: list[Translation]) -> tuple[list[Block | None], int]:

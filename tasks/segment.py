@@ -56,18 +56,6 @@ def split_sentences(text: str, lang: str) -> list[Span]:
     return spans
 
 
-def join_segments(text: str, spans: list[Span], replacements: list[str]) -> str:
-    """Put `replacements` in place of `spans`, keeping every character between them."""
-    out: list[str] = []
-    pos = 0
-    for (start, end), new in zip(spans, replacements, strict=True):
-        out.append(text[pos:start])
-        out.append(new)
-        pos = end
-    out.append(text[pos:])
-    return "".join(out)
-
-
 def _units(text: str) -> list[Span]:
     units: list[Span] = []
     start = 0

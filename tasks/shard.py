@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable, Mapping
+from typing import Mapping
 
-from babelflow.documents import Segment, Shard, Translation
+from babelflow.documents import Shard, Translation
 
 Key = tuple[str, str, str]  # (src, tgt, text)
 
@@ -15,21 +15,16 @@ def approx_tokens(text: str) -> int:
     return len(text.encode("utf-8")) // 4 + 1
 
 
-def make_shards(
-    wanted: Iterable[tuple[Segment, list[str]]], shard_tokens: int, done: Mapping[Key, Translation]
-) -> list[Shard]:
-    """Each text is sent once per target it is wanted in, whatever the number of documents it appears in.
+def make_shards(requests: Mapping[Key, bool], shard_tokens: int, done: Mapping[Key, Translation]) -> list[Shard]:
+    """Shards of the keys in `requests` (each mapped to whether its translation needs a word alignment).
 
-    Segments already in the target language are not sent: their translation is their text. A text
-    gets a word alignment when any of its occurrences carries inline markup. Texts in `done` (the
-    cache) are not sent again, unless they now need an alignment the cache does not have.
+    Keys already in the target language are not sent: their translation is their text. Keys in `done`
+    (the cache) are not sent again, unless they now need an alignment the cache does not have.
     """
     pairs: dict[tuple[str, str], dict[str, bool]] = defaultdict(dict)
-    for seg, targets in wanted:
-        for tgt in targets:
-            if seg.src_lang != tgt:
-                texts = pairs[(seg.src_lang, tgt)]
-                texts[seg.text] = texts.get(seg.text, False) or seg.marked
+    for (src, tgt, text), aligned in requests.items():
+        if src != tgt:
+            pairs[(src, tgt)][text] = aligned
     shards: list[Shard] = []
     for (src, tgt), texts in sorted(pairs.items()):
         texts = {t: a for t, a in texts.items() if not _cached((src, tgt, t), a, done)}

@@ -10,8 +10,8 @@ import io
 import time
 from dataclasses import dataclass
 
-from connectors.sinks import join, write_bytes
-from connectors.sources import Source
+from babelflow.connectors.sinks import join, write_bytes
+from babelflow.connectors.sources import Source
 
 _COLUMNS = {"source": "string", "tgt_lang": "string", "size": "int64", "version": "string",
             "engine_key": "string", "output": "string", "translated_at": "double"}
@@ -59,8 +59,17 @@ class RunState:
                 gone.setdefault(url, []).append(done.output)
         return gone
 
-    def record(self, source: Source, tgt: str, engine_key: str, output: str) -> None:
-        self.done[(source.url, tgt)] = Done(source.size, source.version, engine_key, output, time.time())
+    def update(self, rows: list[dict], sources: list[Source], engine_key: str) -> None:
+        """From a run's manifest rows: what it wrote counts as translated; what failed no longer does
+        (its earlier output and segments no longer stand for it)."""
+        by_url = {s.url: s for s in sources}
+        for row in rows:
+            if row["status"] == "ok":
+                source = by_url[row["source"]]
+                self.done[(source.url, row["tgt_lang"])] = Done(
+                    source.size, source.version, engine_key, row["output"], time.time())
+            elif row["status"] == "error":
+                self.forget(row["source"], row["tgt_lang"])
 
     def forget(self, url: str, tgt: str | None = None) -> None:
         """No longer counts as translated: into `tgt`, or into any language."""

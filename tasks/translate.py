@@ -1,15 +1,15 @@
-"""Translate one shard on whichever worker pulls it; the engine stays loaded in the worker."""
+"""Translate one shard on whichever worker pulls it; the engine stays loaded in the worker process."""
 
 from __future__ import annotations
 
-import os
+import sys
 from dataclasses import dataclass
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from babelflow.documents import Shard, Translation
-from tasks.engines import STOP, EngineSpec, load_engine
+from babelflow.tasks.engines import STOP, EngineSpec, load_engine
 
 
 @dataclass
@@ -20,9 +20,12 @@ class ShardResult:
     translations: list[Translation]
 
 
-def translate_shard(spec: EngineSpec, shard: Shard) -> ShardResult:
-    """Translations in shard order; aligned where the shard asks for it (texts with inline markup)."""
+def translate_shard(spec: EngineSpec, shard: Shard, threads: int = 0) -> ShardResult:
+    """Translations in shard order; aligned where the shard asks for it (texts with inline markup).
+    `threads` caps the CPU threads of a model sharing the machine with other workers."""
     engine = load_engine(spec)
+    if threads and "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(threads)
     out = engine.translate(shard.texts, shard.src, shard.tgt)
     marked = [i for i, aligned in enumerate(shard.aligned) if aligned and out[i].text]
     if marked:
@@ -31,23 +34,6 @@ def translate_shard(spec: EngineSpec, shard: Shard) -> ShardResult:
         for i, alignment in zip(marked, alignments, strict=True):
             out[i] = Translation(out[i].text, tuple(alignment))
     return ShardResult(out)
-
-
-def init_worker(threads: int, gpus: int, slots: str) -> None:
-    """Run once per worker process, before any model loads: the i-th worker to start takes GPU i (of
-    `gpus`, claiming its number in the folder `slots`), or its share of the CPU cores."""
-    if gpus:
-        index = 0
-        while True:
-            try:
-                os.close(os.open(os.path.join(slots, f"worker-{index}"), os.O_CREAT | os.O_EXCL))
-                break
-            except FileExistsError:
-                index += 1
-        os.environ["CUDA_VISIBLE_DEVICES"] = str(index % gpus)
-    import torch
-
-    torch.set_num_threads(threads)
 
 
 def _not_interrupted(task, task_run, state) -> bool:

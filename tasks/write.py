@@ -7,9 +7,9 @@ import posixpath
 import uuid
 
 from babelflow.documents import Block, Document, Segment, Translation
-from connectors.sinks import AtomicFile, join, write_bytes
-from tasks.engines.base import EngineSpec
-from tasks.formats import STREAMING, module
+from babelflow.connectors.sinks import AtomicFile, join, write_bytes
+from babelflow.filetypes import STREAMING
+from babelflow.tasks.formats import module
 
 SEGMENT_COLUMNS = {
     "doc_id": "string", "source": "string", "block_index": "int32", "segment_index": "int32",
@@ -79,15 +79,16 @@ class SegmentsWriter:
     """Streams rows into `DEST/segments/part-<run>-NNNNN.parquet`; at close, the parts of earlier runs
     are removed, after the rows to keep were carried over (object stores have no folders to swap)."""
 
-    def __init__(self, dest: str, rows_per_part: int = 50_000) -> None:
+    def __init__(self, dest: str, engine: str, model: str, rows_per_part: int = 50_000) -> None:
         self.folder = join(dest, "segments")
+        self.engine, self.model = engine, model  # what translated every row of this run
         self.rows_per_part = rows_per_part
         self.run = uuid.uuid4().hex[:12]
         self.columns: dict[str, list] = {c: [] for c in SEGMENT_COLUMNS}
         self.parts = 0
 
     def add_document(self, doc: Document, segments: list[Segment], outputs: list[Translation],
-                     suspects: list[str | None], tgt: str, spec: EngineSpec, first_segment: int = 0) -> int:
+                     suspects: list[str | None], tgt: str, first_segment: int = 0) -> int:
         """The document's (or part's) segments for one target, each with why its translation looks
         degenerate (or None); returns how many came back empty."""
         empty_count = 0
@@ -96,7 +97,7 @@ class SegmentsWriter:
             empty = not out.text.strip()
             empty_count += empty
             row = (doc.doc_id, doc.source, doc.first_block + seg.block, index, seg.src_lang, tgt, seg.text,
-                   out.text, empty, reason, spec.name, spec.model_label)
+                   out.text, empty, reason, self.engine, self.model)
             for values, value in zip(self.columns.values(), row, strict=True):
                 values.append(value)
         if len(self.columns["doc_id"]) >= self.rows_per_part:

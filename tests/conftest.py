@@ -32,6 +32,38 @@ from tiny_model import build_tiny_model  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
+# CI sets this: there a missing corpus is a broken checkout, not a reason to skip.
+REQUIRE_CORPUS = os.environ.get("BABELFLOW_REQUIRE_CORPUS") == "1"
+# Stands in for the corpus files a test is parametrized over when they cannot be listed (see with_corpus).
+NO_CORPUS = pytest.param(None, id="no-corpus", marks=pytest.mark.corpus)
+
+
+def corpus(*parts: str) -> Path:
+    """A path in the shared corpus (real documents, kept beside the repository, not in it). Without the
+    corpus the test skips and says why, or fails under BABELFLOW_REQUIRE_CORPUS=1."""
+    if not CORPUS.is_dir():
+        reason = f"shared corpus not found at {CORPUS}; these tests read real documents"
+        if REQUIRE_CORPUS:
+            pytest.fail(f"{reason} (BABELFLOW_REQUIRE_CORPUS=1)", pytrace=False)
+        pytest.skip(reason)
+    return CORPUS.joinpath(*parts)
+
+
+def with_corpus(params: list) -> list:
+    """Parameters listed from the corpus at import, plus NO_CORPUS when it is absent: an empty list would
+    be one quiet skip, and a run over zero documents would pass."""
+    return params if CORPUS.is_dir() else [*params, NO_CORPUS]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "corpus: needs the shared corpus; skips without it (fails in CI)")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Marked tests meet `corpus()` before their fixtures, which would otherwise read the missing files."""
+    if item.get_closest_marker("corpus"):
+        corpus()
 
 
 @pytest.fixture(scope="session", autouse=True)

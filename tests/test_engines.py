@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tasks.engines import EngineSpec, load_engine
-from tasks.engines.words import word_spans
+from babelflow.tasks.engines import EngineSpec, load_engine
+from babelflow.tasks.engines.words import word_spans
 
 
 def _sentences(n: int, seed: int = 1) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import CORPUS
+from conftest import corpus
 
 GOOD = {
     "good.txt": "The first sentence. The second one.\n\nAnother paragraph here.\n",
@@ -21,7 +21,7 @@ def _write(src: Path) -> dict[str, str]:
     """The hostile files, and the words their error must contain."""
     for name, text in GOOD.items():
         (src / name).write_text(text)
-    shutil.copy(CORPUS / "docx" / "par-hyperlinks.docx", src / "good.docx")
+    shutil.copy(corpus("docx", "par-hyperlinks.docx"), src / "good.docx")
     (src / "latin1.txt").write_bytes("Le garçon mangeait déjà à Noël. Où êtes-vous allés ?".encode("cp1252"))
     (src / "utf16.txt").write_bytes("Hello from UTF-16. Every character counts.".encode("utf-16"))
     (src / "nowhitespace.txt").write_bytes(b"x" * 3_000_000)  # a 3 MB line: one "sentence", bounded pieces
@@ -113,6 +113,6 @@ def test_hostile_corpus_fails_document_by_document(cli, tmp_path) -> None:
     ("gb18030", "这是一个中文句子。北京是首都。"),
 ])
 def test_short_legacy_encoded_texts_are_read_right(encoding: str, text: str) -> None:
-    from tasks.formats.encoding import decode_text
+    from babelflow.tasks.formats.encoding import decode_text
 
     assert decode_text(text.encode(encoding)) == (text, False)

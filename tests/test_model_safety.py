@@ -127,7 +127,7 @@ def test_no_prompt_to_trust_custom_code_even_when_someone_would_say_yes(model_co
     """transformers asks on the terminal when trust_remote_code is left unset; babelflow never leaves it unset.
 
     Loaded here past the CLI's early refusal, as a worker would, to check the loading itself."""
-    from tasks.engines import EngineSpec, load_engine
+    from babelflow.tasks.engines import EngineSpec, load_engine
 
     marker = tmp_path / "marker"
     plant_custom_code(model_copy, marker, "evil_mbart")
@@ -146,7 +146,7 @@ class FakeHub:
         self.downloads: list[list[str]] = []
         monkeypatch.setattr("huggingface_hub.snapshot_download", self.snapshot_download)
         monkeypatch.setattr("huggingface_hub.HfApi.list_repo_files", lambda _, repo: list(self.files))
-        monkeypatch.setattr("tasks.engines.hub._hub_unreachable", lambda: None)
+        monkeypatch.setattr("babelflow.tasks.engines.hub._hub_unreachable", lambda: None)
         monkeypatch.delenv("HF_HUB_OFFLINE")
         monkeypatch.setenv("HF_HUB_ETAG_TIMEOUT", "10")
         monkeypatch.setenv("HF_HUB_DOWNLOAD_TIMEOUT", "30")

@@ -8,12 +8,11 @@ from typing import Sequence
 import pyarrow.parquet as pq
 import pytest
 
-from babelflow.documents import Block, Document, Translation
-from tasks.engines import LOADERS, EngineSpec, load_engine
-from tasks.engines.words import word_spans
-from tasks.project import Alignment
-from tasks.reassemble import reassemble
-from tasks.segment import segment_document
+from babelflow.documents import Alignment, Block, Document, Translation
+from babelflow.tasks.engines import ENGINES, EngineSpec, load_engine, register
+from babelflow.tasks.engines.words import word_spans
+from babelflow.tasks.reassemble import reassemble
+from babelflow.tasks.segment import segment_document
 
 
 class ReverseEngine:
@@ -45,9 +44,9 @@ def _positions(text: str) -> list[tuple[int, str]]:
 
 @pytest.fixture
 def reverse():
-    LOADERS["reverse"] = lambda spec: ReverseEngine()
+    register("reverse", lambda spec: ReverseEngine())
     yield load_engine(EngineSpec("reverse"))
-    del LOADERS["reverse"]
+    del ENGINES["reverse"]
 
 
 def _translate(block: Block, engine) -> tuple[Block, int]:
@@ -144,12 +143,12 @@ def test_tiny_model_translates_formatted_documents_end_to_end(cli, tiny_model, t
     from docx import Document as Docx
     from lxml import html
 
-    from conftest import CORPUS
+    from conftest import corpus
 
     src = tmp_path / "src"
     src.mkdir()
     for name in ("html/links-in-tables.html", "md/readability-README.md", "docx/par-hyperlinks.docx", "docx/fnt-color.docx"):
-        shutil.copy(CORPUS / name, src / Path(name).name)
+        shutil.copy(corpus(name), src / Path(name).name)
     code, _, err = cli("translate", src, "--to", "de", "--from", "en", "--out", tmp_path / "out", "--model", tiny_model)
     assert code == 0, err
     rows = pq.read_table(tmp_path / "out" / "manifest.parquet").to_pylist()

@@ -184,8 +184,8 @@ def test_ctrl_c_stops_within_seconds_and_leaves_nothing_half_written(tiny_model,
 
 POISON_ENGINE = '''
 import os, signal
-from tasks.engines import LOADERS
-from tasks.engines.identity import IdentityEngine
+from babelflow.tasks.engines import register
+from babelflow.tasks.engines.identity import IdentityEngine
 
 
 class PoisonEngine(IdentityEngine):
@@ -197,7 +197,7 @@ class PoisonEngine(IdentityEngine):
         return super().translate(texts, src, tgt)
 
 
-LOADERS["poison"] = lambda spec: PoisonEngine()
+register("poison", lambda spec: PoisonEngine())
 '''
 
 

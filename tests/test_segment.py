@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tasks.segment import join_segments, split_sentences
+from babelflow.documents import join_segments
+from babelflow.tasks.segment import split_sentences
 
 CASES = {
     "en": (
@@ -82,11 +83,11 @@ def test_segment_command_is_the_pipeline_segmenter() -> None:
 def _through_the_pipeline(text: str, engine: str) -> str:
     """Plain text parsed, segmented, translated, reassembled and rendered, as the flow does it."""
     from babelflow.documents import Document
-    from tasks.detect import assign_languages
-    from tasks.engines import EngineSpec, load_engine
-    from tasks.formats import FormatOptions, txt
-    from tasks.reassemble import reassemble
-    from tasks.segment import segment_document
+    from babelflow.tasks.detect import assign_languages
+    from babelflow.tasks.engines import EngineSpec, load_engine
+    from babelflow.tasks.formats import FormatOptions, txt
+    from babelflow.tasks.reassemble import reassemble
+    from babelflow.tasks.segment import segment_document
 
     parsed = txt.parse(text.encode("utf-8"), FormatOptions())
     doc = Document("mem://doc.txt", "doc.txt", "txt", parsed.blocks, parsed.skeleton)

@@ -8,10 +8,9 @@ from typing import Sequence
 import pyarrow.parquet as pq
 import pytest
 
-from babelflow.documents import Translation
-from tasks.engines import LOADERS, EngineSpec
-from tasks.project import Alignment, exact_alignment
-from tasks.suspect import suspect
+from babelflow.documents import Alignment, Translation, exact_alignment
+from babelflow.tasks.engines import ENGINES, EngineSpec, register
+from babelflow.tasks.suspect import suspect
 
 
 class LoopyEngine:
@@ -42,7 +41,7 @@ class LoopyEngine:
 
 @pytest.fixture
 def loopy(tmp_path):
-    LOADERS["loopy"] = LoopyEngine
+    register("loopy", LoopyEngine)
     LoopyEngine.calls = []
     src = tmp_path / "src"
     src.mkdir()
@@ -50,7 +49,7 @@ def loopy(tmp_path):
     (src / "loop.txt").write_text("This one will LOOP forever. This one is fine.")
     (src / "silent.txt").write_text("Here the model goes SILENT on us. But not here.")
     yield src
-    del LOADERS["loopy"]
+    del ENGINES["loopy"]
 
 
 def _run(cli, src: Path, dest: Path, *extra: str) -> tuple[int, str, dict[str, dict], list[dict]]:

@@ -244,7 +244,7 @@ def test_incremental_runs_translate_only_what_changed(cli, sources, tmp_path) ->
 
 
 def test_large_corpora_stream_through_in_parts(cli, tmp_path) -> None:
-    from tasks.formats.table import ROWS
+    from babelflow.tasks.formats.table import ROWS
 
     rows = 2 * ROWS + 123
     src = tmp_path / "src"
@@ -274,7 +274,7 @@ def test_large_corpora_stream_through_in_parts(cli, tmp_path) -> None:
 
 
 def test_a_corpus_that_breaks_midway_fails_whole(cli, tmp_path) -> None:
-    from tasks.formats.table import ROWS
+    from babelflow.tasks.formats.table import ROWS
 
     src = tmp_path / "src"
     src.mkdir()

@@ -1,56 +1,101 @@
-"""Translation engines behind one interface, loaded once per worker process."""
+"""Translation engines behind one interface: a registry of loaders (the one place that says which
+engines exist and which run a model checkpoint), each engine loaded once per worker process."""
 
 from __future__ import annotations
 
 import copy
 import hashlib
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Callable
 
-from tasks.engines.base import MODEL_ENGINES, STOP, Engine, EngineSpec, ModelNotFound
-from tasks.engines.hub import UnsafeModel, model_revision, refuse_custom_code, resolve_model
+from babelflow.tasks.engines.base import DECODING, STOP, Engine, EngineSpec, ModelNotFound
+from babelflow.tasks.engines.hub import UnsafeModel, model_revision, refuse_custom_code, resolve_model
 
+
+@dataclass(frozen=True)
+class EngineType:
+    load: Callable[[EngineSpec], Engine]  # called once per worker process
+    needs_model: bool  # runs a model checkpoint: found, checked and versioned before a run starts
+
+
+ENGINES: dict[str, EngineType] = {}
 _LOADED: dict[EngineSpec, Engine] = {}
 
 
-def _load_mbart(spec: EngineSpec) -> Engine:
-    from tasks.engines.mbart import MBartEngine
+def register(name: str, load: Callable[[EngineSpec], Engine], *, needs_model: bool = False) -> None:
+    """Make engine `name` available to every flow, the CLI and the config (`engine: name`)."""
+    ENGINES[name] = EngineType(load, needs_model)
+
+
+def check_engine(name: str) -> None:
+    if name not in ENGINES:
+        raise UnknownEngine(f"unknown engine {name!r}; choose from {', '.join(ENGINES)}")
+
+
+def needs_model(name: str) -> bool:
+    return name in ENGINES and ENGINES[name].needs_model
+
+
+def model_label(spec: EngineSpec) -> str:
+    """What the segments table records as `model`."""
+    return spec.model if needs_model(spec.name) else ""
+
+
+def _mbart(spec: EngineSpec) -> Engine:
+    from babelflow.tasks.engines.mbart import MBartEngine
 
     return MBartEngine(spec)
 
 
-def _load_ct2(spec: EngineSpec) -> Engine:
-    from tasks.engines.ct2 import CT2Engine
+def _ct2(spec: EngineSpec) -> Engine:
+    from babelflow.tasks.engines.ct2 import CT2Engine
 
     return CT2Engine(spec)
 
 
-def _load_pseudo(spec: EngineSpec) -> Engine:
-    from tasks.engines.pseudo import PseudoEngine
+def _pseudo(spec: EngineSpec) -> Engine:
+    from babelflow.tasks.engines.pseudo import PseudoEngine
 
     return PseudoEngine()
 
 
-def _load_identity(spec: EngineSpec) -> Engine:
-    from tasks.engines.identity import IdentityEngine
+def _identity(spec: EngineSpec) -> Engine:
+    from babelflow.tasks.engines.identity import IdentityEngine
 
     return IdentityEngine()
 
 
-LOADERS = {"mbart": _load_mbart, "ct2": _load_ct2, "pseudo": _load_pseudo, "identity": _load_identity}
+register("mbart", _mbart, needs_model=True)
+register("ct2", _ct2, needs_model=True)
+register("pseudo", _pseudo)
+register("identity", _identity)
 
 
 def prepare_engine(spec: EngineSpec) -> str:
-    """Make sure the engine can run here (the model is found or downloaded, needs no code of its own, and has
-    safetensors weights unless pickle is allowed; else ModelNotFound, or its subclass UnsafeModel) and
-    return its cache key: what decides its output (engine, model and revision, beams), hashed."""
+    """Make sure the engine can run here (it exists; its model is found or downloaded, needs no code of
+    its own, and has safetensors weights unless pickle is allowed; else ModelNotFound, or its subclass
+    UnsafeModel) and return its cache key: what decides its output, hashed."""
+    check_engine(spec.name)
     revision = ""
-    if spec.name in MODEL_ENGINES:
+    if needs_model(spec.name):
         path = resolve_model(spec.model, allow_pickle=spec.allow_pickle)
         refuse_custom_code(path, spec.model)
         revision = model_revision(path)
-    identity = json.dumps([spec.name, spec.model_label, revision, spec.beams] + ([spec.no_repeat_ngram] if spec.no_repeat_ngram else []))
-    return hashlib.sha256(identity.encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps(_identity_of(spec, revision)).encode()).hexdigest()[:16]
+
+
+def _identity_of(spec: EngineSpec, revision: str) -> list:
+    """Engine, model, revision and every decoding setting that is not at its default: a setting added
+    later (sampling, a seed, several outputs per input) keys its own cache without changing the keys
+    that earlier runs wrote."""
+    identity: list = [spec.name, model_label(spec), revision, spec.beams]
+    if spec.no_repeat_ngram:
+        identity.append(spec.no_repeat_ngram)
+    default = EngineSpec()
+    others = {f: getattr(spec, f) for f in DECODING if f not in ("beams", "no_repeat_ngram")
+              and getattr(spec, f) != getattr(default, f)}
+    return identity + [others] if others else identity
 
 
 def load_engine(spec: EngineSpec) -> Engine:
@@ -58,15 +103,20 @@ def load_engine(spec: EngineSpec) -> Engine:
     only in how they decode (a retry's beams) share one loaded model: model engines read those settings
     from their `spec`."""
     if spec not in _LOADED:
-        decoding = {"beams": spec.beams, "no_repeat_ngram": spec.no_repeat_ngram}
+        decoding = {f: getattr(spec, f) for f in DECODING}
         loaded = next((e for s, e in _LOADED.items() if replace(s, **decoding) == spec and hasattr(e, "spec")), None)
         if loaded is not None:
             engine = copy.copy(loaded)
             engine.spec = spec
         else:
-            engine = LOADERS[spec.name](spec)
+            engine = ENGINES[spec.name].load(spec)
         _LOADED[spec] = engine
     return _LOADED[spec]
 
 
-__all__ = ["MODEL_ENGINES", "STOP", "Engine", "EngineSpec", "ModelNotFound", "UnsafeModel", "LOADERS", "load_engine", "prepare_engine"]
+class UnknownEngine(ModelNotFound):
+    """No engine of that name is registered: a usage error, like a model that is not there."""
+
+
+__all__ = ["DECODING", "ENGINES", "STOP", "Engine", "EngineSpec", "ModelNotFound", "UnknownEngine", "UnsafeModel",
+           "check_engine", "load_engine", "model_label", "needs_model", "prepare_engine", "register"]

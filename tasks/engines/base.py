@@ -6,16 +6,14 @@ import threading
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
-from babelflow.documents import Translation
-from tasks.project import Alignment
+from babelflow.documents import Alignment, Translation
 
 
-MODEL_ENGINES = ("mbart", "ct2")
 STOP = threading.Event()  # set when the run is interrupted: engines stop at their next decoding step
 
 
 class Interrupted(RuntimeError):
-    """The run was interrupted while this engine was translating."""  # engines that run a model checkpoint (the others need none)
+    """The run was interrupted while this engine was translating."""
 
 
 class ModelNotFound(RuntimeError):
@@ -34,10 +32,10 @@ class EngineSpec:
     no_repeat_ngram: int = 0  # forbid repeating any n-gram of this size (0: allowed), for retries of looping output
     allow_pickle: bool = False  # load pickle checkpoints (can run code); safetensors otherwise
 
-    @property
-    def model_label(self) -> str:
-        """What the segments table records as `model`."""
-        return self.model if self.name in MODEL_ENGINES else ""
+
+# The fields of EngineSpec that decide how an engine decodes (the rest say where and how fast): they
+# key the cache, and engines that differ only in them share one loaded model.
+DECODING = ("beams", "no_repeat_ngram")
 
 
 class Engine(Protocol):

@@ -8,12 +8,11 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
-from babelflow.documents import Translation
-from tasks.engines.base import STOP, EngineSpec, Interrupted
-from tasks.engines.hub import model_revision, resolve_model, use_safetensors
-from tasks.engines.mbart_text import MBartText, token_batches
-from tasks.engines.words import align_from_attention, monotone_alignment
-from tasks.project import Alignment
+from babelflow.documents import Alignment, Translation
+from babelflow.tasks.engines.base import STOP, EngineSpec, Interrupted
+from babelflow.tasks.engines.hub import model_revision, resolve_model, use_safetensors
+from babelflow.tasks.engines.mbart_text import MBartText, token_batches
+from babelflow.tasks.engines.words import align_from_attention, monotone_alignment
 
 if TYPE_CHECKING:
     from ctranslate2.converters import TransformersConverter

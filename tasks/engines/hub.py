@@ -8,7 +8,7 @@ import json
 import os
 from pathlib import Path
 
-from tasks.engines.base import ModelNotFound
+from babelflow.tasks.engines.base import ModelNotFound
 
 SAFE_WEIGHTS = ("model.safetensors", "model.safetensors.index.json")
 PICKLE_WEIGHTS = ("pytorch_model.bin", "pytorch_model.bin.index.json")

@@ -6,12 +6,11 @@ import logging
 from functools import lru_cache
 from typing import Sequence
 
-from babelflow.documents import Translation
-from tasks.engines.base import STOP, EngineSpec, Interrupted
-from tasks.engines.hub import resolve_model, use_safetensors
-from tasks.engines.mbart_text import MBartText, token_batches
-from tasks.engines.words import align_from_attention, monotone_alignment
-from tasks.project import Alignment
+from babelflow.documents import Alignment, Translation
+from babelflow.tasks.engines.base import STOP, EngineSpec, Interrupted
+from babelflow.tasks.engines.hub import resolve_model, use_safetensors
+from babelflow.tasks.engines.mbart_text import MBartText, token_batches
+from babelflow.tasks.engines.words import align_from_attention, monotone_alignment
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from babelflow.documents import Translation
-from tasks.project import Alignment, exact_alignment
+from babelflow.documents import Alignment, Translation, exact_alignment
 
 # Each ASCII letter maps to one precomposed look-alike code point, so str length is kept.
 _LOWER = "áƀçďéƒĝĥíĵķĺɱñóƥʠŕšťúṽŵẋýž"

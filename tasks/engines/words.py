@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tasks.project import Alignment
+from babelflow.documents import Alignment
 
 # Ideographs and kana are one unit each (those scripts put no spaces between words); elsewhere a
 # word is a run of letters and digits, and each punctuation mark is its own unit.

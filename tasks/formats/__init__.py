@@ -12,21 +12,10 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from types import ModuleType
 from typing import Any
 
 from babelflow.documents import Block
-
-EXTENSIONS = {
-    ".txt": "txt", ".parquet": "parquet", ".jsonl": "jsonl", ".csv": "csv",
-    ".html": "html", ".htm": "html", ".xhtml": "html", ".md": "markdown", ".markdown": "markdown",
-    ".docx": "docx", ".arrow": "arrow", ".json": "hf_metadata",
-}
-# Corpora: blocks are independent records (each gets its own source language under --from auto),
-# read and written in parts.
-STREAMING = {"parquet", "jsonl", "csv", "arrow"}
-
 
 @dataclass(frozen=True)
 class FormatOptions:
@@ -39,9 +28,5 @@ class Parsed:
     skeleton: Any = None
 
 
-def format_of(path: str) -> str | None:
-    return EXTENSIONS.get(PurePosixPath(path).suffix.lower())
-
-
 def module(fmt: str) -> ModuleType:
-    return importlib.import_module(f"tasks.formats.{fmt}")
+    return importlib.import_module(f"babelflow.tasks.formats.{fmt}")

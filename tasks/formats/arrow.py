@@ -7,8 +7,8 @@ import json
 from typing import BinaryIO, Iterator
 
 from babelflow.documents import DocumentError
-from tasks.formats import FormatOptions, Parsed
-from tasks.formats.table import ROWS, TableWriter, cell_blocks, check_text_column, output_column
+from babelflow.tasks.formats import FormatOptions, Parsed
+from babelflow.tasks.formats.table import ROWS, TableWriter, cell_blocks, check_text_column, output_column
 
 
 def read_parts(f: BinaryIO, options: FormatOptions) -> Iterator[Parsed]:

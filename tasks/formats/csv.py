@@ -7,9 +7,9 @@ import io
 from typing import BinaryIO, Iterator
 
 from babelflow.documents import Block, Document, DocumentError
-from tasks.formats import FormatOptions, Parsed
-from tasks.formats.encoding import open_text
-from tasks.formats.table import ROWS, cell_blocks, cell_texts, output_column
+from babelflow.tasks.formats import FormatOptions, Parsed
+from babelflow.tasks.formats.encoding import open_text
+from babelflow.tasks.formats.table import ROWS, cell_blocks, cell_texts, output_column
 
 
 def read_parts(f: BinaryIO, options: FormatOptions) -> Iterator[Parsed]:

@@ -17,8 +17,8 @@ from urllib.parse import unquote
 
 from babelflow.documents import Block, Document, DocumentError
 from babelflow.languages import RTL, iso
-from tasks.formats import FormatOptions, Parsed
-from tasks.formats.docx_paragraph import read_paragraph, set_lang, w, write_paragraph
+from babelflow.tasks.formats import FormatOptions, Parsed
+from babelflow.tasks.formats.docx_paragraph import read_paragraph, set_lang, w, write_paragraph
 
 _RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"

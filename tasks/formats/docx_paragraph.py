@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from babelflow.documents import Block, Span
-from tasks.formats.spans import pieces
+from babelflow.tasks.formats.spans import pieces
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"

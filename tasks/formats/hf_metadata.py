@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 from babelflow.documents import Block, Document, DocumentError
-from tasks.formats import FormatOptions, Parsed
-from tasks.formats.table import output_column
+from babelflow.tasks.formats import FormatOptions, Parsed
+from babelflow.tasks.formats.table import output_column
 
 
 def parse(data: bytes, options: FormatOptions) -> Parsed:

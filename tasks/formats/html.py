@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 
 from babelflow.documents import Block, Document, DocumentError, Span
 from babelflow.languages import RTL, iso
-from tasks.formats import FormatOptions, Parsed
-from tasks.formats.encoding import decode_text
-from tasks.formats.html_serialize import serialize
-from tasks.formats.spans import Piece, pieces
+from babelflow.tasks.formats import FormatOptions, Parsed
+from babelflow.tasks.formats.encoding import decode_text
+from babelflow.tasks.formats.html_serialize import serialize
+from babelflow.tasks.formats.spans import Piece, pieces
 
 # Elements that flow inside a sentence: their text belongs to the surrounding block, they become spans.
 _INLINE = frozenset(

@@ -15,10 +15,10 @@ from bisect import bisect_right
 from typing import Any, Callable
 
 from babelflow.documents import Block, Document, Span
-from tasks.formats import FormatOptions, Parsed
-from tasks.formats.encoding import decode_text, encode_text
-from tasks.formats.markdown_source import Lines, Node, Unmapped, inline_tree, offsets, row_cells
-from tasks.formats.markdown_write import Element, Object, Region, as_html, delimiter_tokens, write_block
+from babelflow.tasks.formats import FormatOptions, Parsed
+from babelflow.tasks.formats.encoding import decode_text, encode_text
+from babelflow.tasks.formats.markdown_source import Lines, Node, Unmapped, inline_tree, offsets, row_cells
+from babelflow.tasks.formats.markdown_write import Element, Object, Region, as_html, delimiter_tokens, write_block
 
 # YAML front matter: `---` on the first line, a non-blank line, and a closing `---` or `...` line.
 _FRONT_MATTER = re.compile(

@@ -149,74 +149,94 @@ def inline_tree(children: list[Any], content: str, md: Any, env: dict) -> list[N
     Needs the parser to run without `text_join` and `fragments_join`, so that every token but an
     emptied `**` half has source text of its own, in source order.
     """
-    from markdown_it.rules_inline import StateInline, autolink, backtick, image, link
-
-    state = StateInline(content, md, env, [])
-    root = Node("element", 0, len(content))
-    stack = [root]
-    pos = 0
-    in_autolink = False
-
-    def extent(rule: Any) -> int:
-        state.pos, state.posMax = pos, _limit(stack, content)
-        if not rule(state, True):
-            raise Unmapped(f"{rule.__name__} does not match at {pos}")
-        return state.pos
-
+    walk = _Walk(content, md, env)
     for tok in children:
+        walk.step(tok)
+    if walk.pos != len(content) or len(walk.stack) != 1:
+        raise Unmapped("inline tokens do not cover the content")
+    return walk.stack[0].children
+
+
+class _Walk:
+    """Inline tokens against their content: where the next token must start, and the open elements."""
+
+    def __init__(self, content: str, md: Any, env: dict) -> None:
+        from markdown_it.rules_inline import StateInline
+
+        self.content, self.md = content, md
+        self.state = StateInline(content, md, env, [])
+        self.stack = [Node("element", 0, len(content))]
+        self.pos = 0
+        self.in_autolink = False
+
+    def extent(self, rule: Any) -> int:
+        """Where markdown-it's own `rule`, run in silent mode, ends the construct starting here."""
+        self.state.pos, self.state.posMax = self.pos, _limit(self.stack, self.content)
+        if not rule(self.state, True):
+            raise Unmapped(f"{rule.__name__} does not match at {self.pos}")
+        return self.state.pos
+
+    def add(self, node: Node, end: int) -> None:
+        self.stack[-1].children.append(node)
+        self.pos = end
+
+    def step(self, tok: Any) -> None:
         kind = tok.type
-        if in_autolink:
-            in_autolink = kind != "link_close"
-            continue
-        if kind in ("text", "text_special"):
+        if self.in_autolink:
+            self.in_autolink = kind != "link_close"
+        elif kind in ("text", "text_special"):
             written = tok.content if kind == "text" else tok.markup
-            if not written:  # the emptied half of a `**` pair: its strong token took the source
-                continue
-            _expect(content, pos, written)
-            stack[-1].children.append(Node("text", pos, pos + len(written), tok.content))
-            pos += len(written)
+            if written:  # else the emptied half of a `**` pair: its strong token took the source
+                _expect(self.content, self.pos, written)
+                self.add(Node("text", self.pos, self.pos + len(written), tok.content), self.pos + len(written))
         elif kind in ("softbreak", "hardbreak"):
-            m = _BREAK.match(content, pos)
+            m = _BREAK.match(self.content, self.pos)
             if m is None:
-                raise Unmapped(f"no line break at {pos}")
-            stack[-1].children.append(Node(kind[:4], pos, m.end()))
-            pos = m.end()
+                raise Unmapped(f"no line break at {self.pos}")
+            self.add(Node(kind[:4], self.pos, m.end()), m.end())
         elif kind in ("code_inline", "image", "html_inline") or (kind == "link_open" and tok.info == "auto"):
-            if kind == "html_inline":
-                _expect(content, pos, tok.content)
-                end = pos + len(tok.content)
-            else:
-                end = extent({"code_inline": backtick, "image": image, "link_open": autolink}[kind])
-            in_autolink = kind == "link_open"
-            stack[-1].children.append(Node("object", pos, end))
-            pos = end
-        elif kind == "link_open":
-            state.posMax = _limit(stack, content)
-            label_end = md.helpers.parseLinkLabel(state, pos, True)
-            node = Node("element", pos, extent(link), markup="[", label_end=label_end)
-            stack[-1].children.append(node)
-            stack.append(node)
-            pos += 1
-        elif kind in ("em_open", "strong_open", "s_open"):
-            _expect(content, pos, tok.markup)
-            node = Node("element", pos, -1, markup=tok.markup)
-            stack[-1].children.append(node)
-            stack.append(node)
-            pos += len(tok.markup)
-        elif kind in ("em_close", "strong_close", "s_close", "link_close") and len(stack) > 1:
-            node = stack.pop()
-            if kind == "link_close":
-                if pos != node.label_end:
-                    raise Unmapped(f"link text ends at {node.label_end}, not {pos}")
-                pos = node.end
-            else:
-                _expect(content, pos, tok.markup)
-                pos = node.end = pos + len(tok.markup)
+            self.inline_object(tok)
+        elif kind in ("link_open", "em_open", "strong_open", "s_open"):
+            self.open(tok)
+        elif kind in ("em_close", "strong_close", "s_close", "link_close") and len(self.stack) > 1:
+            self.close(tok)
         else:
             raise Unmapped(f"unexpected {kind} token")
-    if pos != len(content) or len(stack) != 1:
-        raise Unmapped("inline tokens do not cover the content")
-    return root.children
+
+    def inline_object(self, tok: Any) -> None:
+        from markdown_it.rules_inline import autolink, backtick, image
+
+        if tok.type == "html_inline":
+            _expect(self.content, self.pos, tok.content)
+            end = self.pos + len(tok.content)
+        else:
+            end = self.extent({"code_inline": backtick, "image": image, "link_open": autolink}[tok.type])
+        self.in_autolink = tok.type == "link_open"
+        self.add(Node("object", self.pos, end), end)
+
+    def open(self, tok: Any) -> None:
+        from markdown_it.rules_inline import link
+
+        if tok.type == "link_open":
+            self.state.posMax = _limit(self.stack, self.content)
+            label_end = self.md.helpers.parseLinkLabel(self.state, self.pos, True)
+            node = Node("element", self.pos, self.extent(link), markup="[", label_end=label_end)
+            self.add(node, self.pos + 1)
+        else:
+            _expect(self.content, self.pos, tok.markup)
+            node = Node("element", self.pos, -1, markup=tok.markup)
+            self.add(node, self.pos + len(tok.markup))
+        self.stack.append(node)
+
+    def close(self, tok: Any) -> None:
+        node = self.stack.pop()
+        if tok.type == "link_close":
+            if self.pos != node.label_end:
+                raise Unmapped(f"link text ends at {node.label_end}, not {self.pos}")
+            self.pos = node.end
+        else:
+            _expect(self.content, self.pos, tok.markup)
+            self.pos = node.end = self.pos + len(tok.markup)
 
 
 def _limit(stack: list[Node], content: str) -> int:

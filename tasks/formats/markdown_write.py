@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from babelflow.documents import Block, Span
-from tasks.formats.spans import Piece, pieces
+from babelflow.tasks.formats.spans import Piece, pieces
 
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # what would start a heading, quote, list item, table row, setext underline or thematic break at a line start

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import BinaryIO, Iterator
 
 from babelflow.documents import DocumentError
-from tasks.formats import FormatOptions, Parsed
-from tasks.formats.table import ROWS, TableWriter, cell_blocks, check_text_column
+from babelflow.tasks.formats import FormatOptions, Parsed
+from babelflow.tasks.formats.table import ROWS, TableWriter, cell_blocks, check_text_column
 
 
 def read_parts(f: BinaryIO, options: FormatOptions) -> Iterator[Parsed]:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-from babelflow.documents import Block, Document
-from tasks.formats import FormatOptions, Parsed
-from tasks.formats.encoding import decode_text, encode_text
-from tasks.segment import join_segments
+from babelflow.documents import Block, Document, join_segments
+from babelflow.tasks.formats import FormatOptions, Parsed
+from babelflow.tasks.formats.encoding import decode_text, encode_text
 
 _PARAGRAPH = re.compile(r"\S(?:.*\S)?(?:\r?\n[ \t]*\S(?:.*\S)?)*")
 

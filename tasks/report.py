@@ -1,0 +1,61 @@
+"""What a run tells its user: a progress bar while it runs, then a summary (returned, and published as
+Prefect artifacts), checked so that every (document, target) is accounted for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class RunSummary:
+    documents: int = 0
+    targets: int = 0
+    ok: int = 0
+    error: int = 0
+    skipped: int = 0
+    segments: int = 0
+    unique_translated: int = 0
+    cache_hits: int = 0
+    suspect: int = 0  # segments whose translation looks degenerate (see tasks/suspect.py)
+    characters: int = 0
+    seconds: float = 0.0
+    manifest: str = ""
+    errors: list[tuple[str, str, str]] = field(default_factory=list)  # (source, tgt, message)
+    disappeared: list[str] = field(default_factory=list)  # sources of earlier runs no longer found
+    pruned: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.error else 0
+
+    def count(self, rows: list[dict]) -> None:
+        """Take the document counts from the manifest rows; every (document, target) must have one."""
+        self.ok = sum(r["status"] == "ok" for r in rows)
+        self.error = sum(r["status"] == "error" for r in rows)
+        self.skipped = sum(r["status"] == "skipped" for r in rows)
+        self.errors = [(r["source"], r["tgt_lang"], r["error"]) for r in rows if r["status"] == "error"]
+        self.characters = sum(r["n_chars"] for r in rows if r["status"] == "ok")
+        self.suspect = sum(r["n_suspect"] for r in rows)
+        if self.ok + self.error + self.skipped != self.documents * self.targets:
+            raise RuntimeError("internal error: a document was not accounted for in the manifest")
+
+
+def progress_bar():
+    from tqdm import tqdm
+
+    return tqdm(total=0, unit="seg", desc="translating", disable=None, leave=False)
+
+
+def publish(summary: RunSummary) -> None:
+    from prefect.artifacts import create_table_artifact
+
+    table = [{
+        "documents": summary.documents, "target languages": summary.targets, "ok": summary.ok,
+        "failed": summary.error, "segments": summary.segments, "unique translated": summary.unique_translated,
+        "cache hits": summary.cache_hits, "suspect": summary.suspect, "characters": summary.characters,
+        "seconds": summary.seconds,
+    }]
+    create_table_artifact(table=table, key="translation-summary", description="babelflow run summary")
+    failures = [{"source": s, "target": t, "error": e} for s, t, e in summary.errors]
+    if failures:
+        create_table_artifact(table=failures, key="translation-failures", description="documents that failed")
