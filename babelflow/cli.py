@@ -15,13 +15,19 @@ from babelflow.connectors.redact import redact
 
 USAGE_ERROR = 2
 INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+BROKEN_PIPE = 141  # 128 + SIGPIPE: what `ls | head` leaves ls with
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="babelflow", description="Batch document translation with open models.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    tr = sub.add_parser("translate", help="translate documents and corpora")
+    logs = argparse.ArgumentParser(add_help=False)
+    logs.add_argument("-v", "--verbose", action="store_true", help="show Prefect's logs (server, flow and task runs)")
+    logs.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                      help="show Prefect's logs from this level on")
+
+    tr = sub.add_parser("translate", parents=[logs], help="translate documents and corpora")
     tr.add_argument("sources", nargs="*", metavar="SOURCE", help="files, directories (recursive) or globs")
     tr.add_argument("--to", help="target languages, comma separated: fr,de or fr_XX,de_DE")
     tr.add_argument("--out", help="destination folder")
@@ -45,10 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--allow-pickle", action="store_true", default=None,
                     help="load pickle (.bin) model weights, which can run code when loaded (default: safetensors only)")
 
-    run = sub.add_parser("run", help="run a YAML run config now")
+    run = sub.add_parser("run", parents=[logs], help="run a YAML run config now")
     run.add_argument("config", metavar="CONFIG")
 
-    serve = sub.add_parser("serve", help="serve run configs as Prefect deployments on their cron schedules")
+    serve = sub.add_parser("serve", parents=[logs],
+                           help="serve run configs as Prefect deployments on their cron schedules")
     serve.add_argument("configs", nargs="+", metavar="CONFIG")
 
     seg = sub.add_parser("segment", help="split JSON lines {\"text\": ...} from stdin into sentences")
@@ -56,6 +63,13 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("languages", help="list the supported languages")
     return parser
+
+
+_MISSING = {
+    "sources": "no SOURCE given: name the files, folders, globs or URLs to translate",
+    "to": "no target language: pass --to LANG[,LANG...] (or `to:` in the config)",
+    "out": "no destination: pass --out DEST (or `out:` in the config)",
+}
 
 
 def _validate(settings: dict):
@@ -72,7 +86,10 @@ def _validate(settings: dict):
         problems = []
         for err in exc.errors():
             where = ".".join(str(p) for p in err["loc"]) or "config"
-            problems.append(f"{where}: {err['msg'].removeprefix('Value error, ')}")
+            if err["type"] == "missing" and where in _MISSING:
+                problems.append(_MISSING[where])
+            else:
+                problems.append(f"{where}: {err['msg'].removeprefix('Value error, ')}")
         raise ConfigError("; ".join(problems)) from None
     except UnknownEngine as exc:
         raise ConfigError(f"engine: {exc}") from None
@@ -94,8 +111,10 @@ def _config(args: argparse.Namespace):
     return _validate(settings)
 
 
-def _prefect_defaults() -> None:
-    """Run offline with an ephemeral server unless the user configured Prefect otherwise.
+def _prefect_defaults(args: argparse.Namespace) -> None:
+    """Run offline, and quiet: the terminal shows the progress bar, failed documents and the summary;
+    Prefect's own lines (server URL, flow-run names, a line per task) only with -v or --log-level.
+    Logs still reach the Prefect server either way. Settings the user made win.
 
     Also: Arrow's own allocator keeps what corpus parts freed, so RSS would grow with the corpus;
     the system allocator gives it back (set before pyarrow is first imported).
@@ -104,12 +123,17 @@ def _prefect_defaults() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    level = args.log_level or ("INFO" if args.verbose else None)
+    if level:
+        os.environ["PREFECT_LOGGING_LEVEL"] = os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = level
+    else:
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from babelflow.config import load_config_file
 
-    return _translate(_validate(load_config_file(args.config)))
+    return _translate(_validate(load_config_file(args.config)), args)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -121,7 +145,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     unscheduled = [name for name, config in configs.items() if not config.schedule]
     if unscheduled:
         raise ConfigError(f"no `schedule` (cron) in: {', '.join(unscheduled)}")
-    _prefect_defaults()
+    _prefect_defaults(args)
     from babelflow.flows.translate_documents import serve
 
     serve(configs)
@@ -129,48 +153,90 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_translate(args: argparse.Namespace) -> int:
-    return _translate(_config(args))
+    return _translate(_config(args), args)
 
 
-def _translate(config) -> int:
-    _prefect_defaults()
+def _translate(config, args: argparse.Namespace) -> int:
+    _prefect_defaults(args)
     from babelflow.connectors.sinks import DestinationBusy
     from babelflow.connectors.sources import SourceError
     from babelflow.flows.translate_documents import run
     from babelflow.tasks.engines import ModelNotFound
 
+    from babelflow.tasks.engines import STOP
+
     main_thread = threading.current_thread() is threading.main_thread()  # only it may handle signals
-    stop = signal.signal(signal.SIGTERM, _interrupt) if main_thread else None
+    before = {s: signal.signal(s, _interrupt) for s in (signal.SIGINT, signal.SIGTERM)} if main_thread else {}
+    _INTERRUPTED.clear()
     try:
         summary = run(config)
     except (SourceError, ModelNotFound, DestinationBusy) as exc:
         print(f"babelflow: error: {redact(str(exc))}", file=sys.stderr)
         return USAGE_ERROR
-    except KeyboardInterrupt:
-        print("babelflow: interrupted. Outputs written so far are complete; run the same command again to"
-              " finish (finished shards are cached and not translated again).", file=sys.stderr)
-        return INTERRUPTED
+    except Exception:
+        if _INTERRUPTED.is_set():  # library code on the way turned the KeyboardInterrupt into another error
+            raise KeyboardInterrupt from None
+        raise
     finally:
-        if main_thread:  # a handler installed from C reads as None: the default is the best restore
-            signal.signal(signal.SIGTERM, signal.SIG_DFL if stop is None else stop)
+        STOP.clear()
+        for signum, handler in before.items():  # one installed from C reads as None: the default is best
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+    _report(summary)
+    return summary.exit_code
+
+
+def _report(summary) -> None:
     for source, tgt, message in summary.errors:
         print(f"FAILED {source} -> {iso(tgt)}: {message}", file=sys.stderr)
     for source in summary.disappeared:
         print(f"{'PRUNED' if summary.pruned else 'GONE'} {source}: no longer among the sources", file=sys.stderr)
+    if summary.worker_deaths:
+        print(f"babelflow: a worker process died {summary.worker_deaths} times; the shards it was running ran"
+              " again one at a time", file=sys.stderr)
     print(
         f"{summary.documents} documents x {summary.targets} languages: {summary.ok} ok, {summary.error} failed,"
         f" {summary.skipped} unchanged (skipped), all accounted for"
-        f" ({summary.segments} segments, {summary.unique_translated} translated, {summary.cache_hits} from cache,"
-        f" {summary.suspect} suspect,"
-        f" {summary.seconds:.1f} s); manifest: {summary.manifest}"
+        f" ({summary.segments} segments, {summary.translations} segment translations written:"
+        f" {summary.unique_translated} unique texts translated, {summary.cache_hits} from cache,"
+        f" {summary.suspect} suspect; model loaded in {summary.model_seconds:.1f} s; {summary.seconds:.1f} s in all);"
+        f" manifest: {summary.manifest}"
     )
-    return summary.exit_code
+
+
+_INTERRUPTED = threading.Event()
+_REPORTED = threading.Event()
+GRACE_SECONDS = 8  # for the run to stop cleanly once interrupted; then it is ended regardless
+_INTERRUPTED_MESSAGE = ("babelflow: interrupted. Outputs written so far are complete; run the same command again"
+                        " to finish (finished shards are cached and not translated again).")
 
 
 def _interrupt(signum, frame) -> None:
-    """A scheduler's stop (Slurm, Kubernetes, systemd send SIGTERM) ends a run as Ctrl-C does: workers
-    and the temporary Prefect server are shut down, not left running."""
+    """Ctrl-C, or a scheduler's stop (Slurm, Kubernetes, systemd send SIGTERM): engines stop at their
+    next decoding step, workers and the temporary Prefect server are shut down, not left running. The
+    first signal is enough; more while the run stops would only cut its clean-up short."""
+    from babelflow.tasks.engines import STOP
+
+    if _INTERRUPTED.is_set():
+        return
+    _INTERRUPTED.set()
+    STOP.set()
+    watchdog = threading.Timer(GRACE_SECONDS, _give_up)
+    watchdog.daemon = True  # it must not keep a stopped run alive, only end a stuck one (or its exit)
+    watchdog.start()
     raise KeyboardInterrupt
+
+
+def _give_up() -> None:
+    """The clean stop, or the exit after it, is stuck (a library waiting on a dead peer): end now.
+    Outputs are written atomically, so nothing is left half-written; the temporary server ends with
+    this process."""
+    import multiprocessing
+
+    for child in multiprocessing.active_children():
+        child.kill()
+    if not _REPORTED.is_set():
+        print(_INTERRUPTED_MESSAGE, file=sys.stderr, flush=True)
+    os._exit(INTERRUPTED)
 
 
 def cmd_segment(args: argparse.Namespace) -> int:
@@ -197,14 +263,23 @@ def cmd_languages(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    command = {"translate": cmd_translate, "run": cmd_run, "serve": cmd_serve, "segment": cmd_segment,
-               "languages": cmd_languages}[args.command]
     try:
-        return command(args)
+        args = _parser().parse_args(argv)
+        command = {"translate": cmd_translate, "run": cmd_run, "serve": cmd_serve, "segment": cmd_segment,
+                   "languages": cmd_languages}[args.command]
+        code = command(args)
+        sys.stdout.flush()  # here, where a closed pipe is caught, rather than at exit
+        return code
     except (ConfigError, UnsupportedLanguage) as exc:
         print(f"babelflow: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
+    except KeyboardInterrupt:  # at any moment: starting up, reading, translating, writing
+        print(_INTERRUPTED_MESSAGE, file=sys.stderr, flush=True)
+        _REPORTED.set()
+        return INTERRUPTED
+    except BrokenPipeError:  # `babelflow languages | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return BROKEN_PIPE
 
 
 if __name__ == "__main__":

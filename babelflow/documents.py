@@ -31,6 +31,7 @@ class Document:
     blocks: list[Block]
     skeleton: Any = None  # whatever the format needs to render back
     src_lang: str | None = None
+    src_lang_by: str | None = None  # how src_lang was decided: given, detected, fallback, none (no letters), mixed
     doc_id: str = ""
     first_block: int = 0  # a corpus is read in parts: where this part starts in the whole document
 

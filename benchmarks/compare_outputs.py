@@ -79,6 +79,9 @@ def main() -> int:
         base = work / "base"
         subprocess.run(["git", "worktree", "add", "--detach", str(base), args.base], cwd=REPO, check=True,
                        capture_output=True)
+        for stage in ("tasks", "flows", "connectors"):  # installed as babelflow.<stage>: found there, not in
+            if (base / stage).is_dir() and not (base / "babelflow" / stage).exists():  # this tree's install
+                (base / "babelflow" / stage).symlink_to(base / stage)
         try:
             model = build_tiny_model(work / "tiny-mbart")
             sources = [REPO / "examples" / "docs"] + ([CORPUS] if CORPUS.is_dir() else [])

@@ -60,7 +60,7 @@ def run(rows: int, workdir: Path) -> dict:
     wall = time.perf_counter() - start
     peak_kb = int(result.stdout.strip().splitlines()[-1])
     segments = int(re.search(r"\((\d+) segments", result.stdout).group(1))
-    flow_seconds = float(re.search(r"suspect, ([\d.]+) s\)", result.stdout).group(1))
+    flow_seconds = float(re.search(r"([\d.]+) s in all\)", result.stdout).group(1))
     return {
         "segments": segments, "flow_seconds": round(flow_seconds, 2), "wall_seconds": round(wall, 2),
         "seg_per_s_flow": round(segments / flow_seconds), "seg_per_s_wall": round(segments / wall),

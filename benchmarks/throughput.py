@@ -150,7 +150,7 @@ def run_babelflow(engine: str, model: str, pages: Path, out: Path) -> tuple[int,
         capture_output=True, text=True, check=True,
     )
     segments = int(re.search(r"\((\d+) segments", result.stdout).group(1))
-    seconds = float(re.search(r"suspect, ([\d.]+) s\)", result.stdout).group(1))
+    seconds = float(re.search(r"([\d.]+) s in all\)", result.stdout).group(1))
     return segments, seconds
 
 

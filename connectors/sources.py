@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob as globlib
+import os
 import posixpath
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -20,6 +21,7 @@ class Source:
     relpath: str  # where its outputs go under DEST/<lang>/
     size: int
     version: str = ""  # ETag or modification time: with the size, tells a changed source
+    refused: str = ""  # why it is listed but never read (a link out of its source folder)
 
 
 def _is_hidden(relpath: str) -> bool:
@@ -54,7 +56,8 @@ def list_sources(specs: list[str], exclude: list[str] = ()) -> list[Source]:
             if root and _is_hidden(rel):
                 return
             url = prefix + file_path
-            found.setdefault(url, Source(url, rel, int(info.get("size") or 0), _version(info)))
+            refused = _leaves_root(file_path, root) if info.get("islink") and prefix == "" and root else ""
+            found.setdefault(url, Source(url, rel, int(info.get("size") or 0), _version(info), refused))
 
         if globlib.has_magic(path):
             root = path[: min(path.index(c) for c in "*?[" if c in path)]
@@ -72,8 +75,34 @@ def list_sources(specs: list[str], exclude: list[str] = ()) -> list[Source]:
         elif fs.exists(path):
             add(path, "", fs.info(path))
         else:
-            raise SourceError(f"{spec}: no such file or directory")
+            raise SourceError(_missing(spec))
     return list(found.values())
+
+
+def check_sources(specs: list[str]) -> None:
+    """SourceError for a file or folder argument that is not there: a usage error, found before any
+    work starts. (Globs are checked when listed; web pages fail alone, when read.)"""
+    from fsspec.core import url_to_fs
+
+    for spec in _expand(specs):
+        if spec.startswith(("http://", "https://")):
+            continue
+        fs, path = url_to_fs(spec)
+        if not globlib.has_magic(path) and not fs.exists(path):
+            raise SourceError(_missing(spec))
+
+
+def _missing(spec: str) -> str:
+    return f"{spec}: no such file or directory"
+
+
+def _leaves_root(path: str, root: str) -> str:
+    """Why a symbolic link in a source folder is not followed: it points out of that folder (a link to
+    /etc/passwd would otherwise be translated into DEST)."""
+    target, folder = os.path.realpath(path), os.path.realpath(root)
+    if target == folder or target.startswith(folder.rstrip(os.sep) + os.sep):
+        return ""
+    return f"a symbolic link to {target}, outside the source folder {root}: not followed"
 
 
 def _expand(specs: list[str]) -> list[str]:

@@ -9,7 +9,8 @@ from prefect import flow, get_run_logger
 
 from babelflow.config import RunConfig
 from babelflow.connectors.sinks import destination_lock, join
-from babelflow.connectors.sources import Source, list_sources, use_storage_options
+from babelflow.connectors.sources import Source, check_sources, list_sources, use_storage_options
+from babelflow.prefect_api import prefect_api
 from babelflow.tasks.engines import EngineSpec, model_label, prepare_engine
 from babelflow.tasks.formats import FormatOptions
 from babelflow.tasks.outputs import Outputs
@@ -69,12 +70,14 @@ def _translate_documents(config: RunConfig, translator: Translator, sources: lis
             t0 = time.perf_counter()
             results = translator.translate(requests(group))
             chars = sum(len(s.text) * len(part.targets) for part in group for s in part.segments)
-            share = (time.perf_counter() - t0) / max(1, chars)
+            share = max(0.0, time.perf_counter() - t0 - results.load_seconds) / max(1, chars)  # load: reported apart
             for part in group:
                 rows += outputs.add(part, results, share)
             summary.segments += sum(len(part.segments) for part in group)
             summary.unique_translated += results.sent
             summary.cache_hits += len(results.cached)
+            summary.model_seconds = max(summary.model_seconds, results.load_seconds)
+            summary.worker_deaths += results.worker_deaths
     return rows
 
 
@@ -93,8 +96,12 @@ def _close(config: RunConfig, sources: list[Source], state: RunState, rows: list
 
 
 def run(config: RunConfig) -> RunSummary:
-    prepare_engine(engine_spec(config))  # fail before a Prefect server is started for nothing
-    return translate_documents(config)
+    """The flow, once: usage errors (no such source, no such engine or model) are found before a Prefect
+    server is started for nothing."""
+    check_sources(config.sources)
+    prepare_engine(engine_spec(config))
+    with prefect_api():
+        return translate_documents(config)
 
 
 def serve(configs: dict[str, RunConfig]) -> None:

@@ -1,55 +1,255 @@
-"""Source-language detection for `--from auto`, restricted to languages the model can translate."""
+"""Source-language detection for `--from auto`: a language is used only when the detector is clearly
+sure of it; otherwise the run's (or the corpus column's) language, or the most likely language that is
+not a target, so that no document is copied untranslated on a guess."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Iterable, Sequence
 
 from babelflow.documents import Document, DocumentError
-from babelflow.languages import MBART50, iso, to_mbart
 from babelflow.filetypes import STREAMING
+from babelflow.languages import MBART50, iso, to_mbart
 
-_SAMPLE_CHARS = 4000
+_SAMPLE_CHARS = 4000  # of a whole document: enough for a sure answer, bounded time
+_ROW_CHARS = 1000  # of a corpus row: a 50 MB row costs no more than a paragraph
+_ROW_SAMPLE = 250  # distinct rows per part also read among every language, to catch a foreign column
+_BATCH = 4096  # texts per call of the detector: each answer is up to 75 Python objects, so memory stays bounded
+# Sure means: the first language holds at least half of the detector's confidence and four times the
+# second's. Very short texts ("P1/T2", "a b c", "OK") spread it over dozens of languages, short ones
+# over a few ("Guten Morgen": German 0.24, Norwegian 0.14); a sentence of one language is sure (0.6 to
+# 1.0, and 6x the second or more). Below 10 letters a text that is not sure could be in any language
+# its script and characters allow: the ranking is noise.
+_MIN_CONFIDENCE = 0.5
+_MIN_LEAD = 4.0
+_SHORT = 10
+# Copying a text as already in the target language cannot be undone by the model, so it needs more:
+# 10 letters or more, and when another language holds 1% or more of the confidence, two thirds of the
+# words that lean one way must lean to the target. English with French loanwords ("Café crème and
+# naïve résumé: the fiancée ordered...") is sure to be French as a whole (0.93), but only half of
+# its words are.
+_RIVAL = 0.01
+_MIN_WORD_SHARE = 2 / 3
+_MAX_WORDS = 300
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+@lru_cache(maxsize=2)
+def _detector(every: bool):
+    """Every language lingua knows (75), so that text in one the model does not know (Latin, Danish) is
+    named as such, not taken for the nearest one it knows; or only the model's (45 of them), three times
+    faster, for corpus rows (a sample of each part is read by the other to catch foreign columns)."""
+    from lingua import LanguageDetectorBuilder
+
+    if every:
+        return LanguageDetectorBuilder.from_all_languages().build()
+    return LanguageDetectorBuilder.from_languages(*[lang for lang, code in _codes().items() if code]).build()
 
 
 @lru_cache(maxsize=1)
-def _detector():
-    from lingua import Language, LanguageDetectorBuilder
+def _codes() -> dict:
+    """lingua Language -> mBART code, or None for a language the model does not know."""
+    from lingua import Language
 
     supported = {iso(c) for c in MBART50}
-    languages = [lang for lang in Language.all() if lang.iso_code_639_1.name.lower() in supported]
-    return LanguageDetectorBuilder.from_languages(*languages).build()
+    return {lang: to_mbart(lang.iso_code_639_1.name.lower()) if lang.iso_code_639_1.name.lower() in supported
+            else None for lang in Language.all()}
 
 
-def detect(text: str) -> str | None:
-    """mBART code of the language of `text`, or None when it cannot tell."""
-    if not any(c.isalpha() for c in text):
-        return None
-    found = _detector().detect_language_of(text[:_SAMPLE_CHARS])
-    return to_mbart(found.iso_code_639_1.name.lower()) if found else None
+def _has_letters(text: str) -> bool:
+    return any(c.isalpha() for c in text)
 
 
-def assign_languages(doc: Document, src: str) -> None:
-    """Set the document's (and for corpora each row's) source language."""
+@dataclass(frozen=True, slots=True)
+class Guess:
+    """What the detector can say about one text."""
+
+    lang: str | None = None  # sure, and a language the model knows
+    foreign: str | None = None  # sure, and a language the model does not know (its English name)
+    plausible: tuple[str, ...] = ()  # not sure: non-target languages the detector is not sure against
+    best: str | None = None  # not sure: the most likely non-target language the model knows
+
+    def fallback(self, dominant: Iterable[str]) -> str | None:
+        """The dominant language if this text could be in it, else the most likely non-target language;
+        None when the detector knows no language in the text's script."""
+        return next((lang for lang in dominant if lang in self.plausible), self.best)
+
+
+def guess_languages(texts: Sequence[str], targets: Sequence[str], every: bool = True) -> list[Guess]:
+    """A guess per text, computed in batches (in parallel where cores are idle), each distinct text once;
+    `every=False` knows only the model's languages."""
+    unique = list(dict.fromkeys(texts))
+    found: dict[str, Guess] = {}
+    for start in range(0, len(unique), _BATCH):
+        chunk = unique[start : start + _BATCH]
+        found.update(zip(chunk, _guess_batch(chunk, set(targets), _detector(every))))
+    return [found[t] for t in texts]
+
+
+def _guess_batch(texts: list[str], targets: set[str], detector) -> list[Guess]:
+    codes = _codes()
+    rankings = [[(c.language, c.value) for c in values]
+                for values in detector.compute_language_confidence_values_in_parallel(texts)]
+    short = [sum(map(str.isalpha, t)) < _SHORT for t in texts]
+    sure = [r[0][1] >= _MIN_CONFIDENCE and r[0][1] >= _MIN_LEAD * r[1][1] for r in rankings]
+    checks: dict[int, tuple] = {}  # sure of a target language: is it mixed with its strongest rival?
+    for i, ranking in enumerate(rankings):
+        if sure[i] and codes[ranking[0][0]] in targets:
+            rival, confidence = next(x for x in ranking if codes[x[0]] not in targets)
+            sure[i] = not short[i]
+            if sure[i] and confidence >= _RIVAL:
+                checks[i] = (ranking[0][0], rival)
+    for i, mixed in zip(checks, _mixed([texts[i] for i in checks], list(checks.values()), detector)):
+        sure[i] = not mixed
+    return [_guess(*args, targets) for args in zip(rankings, sure, short)]
+
+
+def _guess(ranking: list, sure: bool, short: bool, targets: set[str]) -> Guess:
+    codes = _codes()
+    if sure:
+        top = ranking[0][0]
+        return Guess(lang=codes[top]) if codes[top] else Guess(foreign=top.name.title())
+    candidates = [(codes[lang], value) for lang, value in ranking
+                  if value > 0 and codes[lang] and codes[lang] not in targets]
+    if not candidates:
+        return Guess()
+    least = 0 if short else candidates[0][1] / _MIN_LEAD
+    return Guess(plausible=tuple(c for c, v in candidates if v >= least), best=candidates[0][0])
+
+
+def _mixed(texts: list[str], pairs: list[tuple], detector) -> list[bool]:
+    """Per text, whether fewer than two thirds of its words that lean to the target or to its rival
+    (by the detector's confidence in each word alone) lean to the target."""
+    if not texts:
+        return []
+    words = [[w.lower() for w in _WORD.findall(t)][:_MAX_WORDS] for t in texts]
+    unique = list(dict.fromkeys(w for ws in words for w in ws))
+    wanted = {lang for pair in pairs for lang in pair}
+    score: dict[str, dict] = {}
+    for start in range(0, len(unique), _BATCH):
+        chunk = unique[start : start + _BATCH]
+        for word, values in zip(chunk, detector.compute_language_confidence_values_in_parallel(chunk)):
+            score[word] = {v.language: v.value for v in values if v.language in wanted}
+    result = []
+    for ws, (target, rival) in zip(words, pairs):
+        leans = [score[w][target] > score[w][rival] for w in ws if score[w][target] != score[w][rival]]
+        result.append(bool(leans) and sum(leans) < _MIN_WORD_SHARE * len(leans))
+    return result
+
+
+@dataclass
+class _Column:
+    """A corpus being read, part after part: its rows' languages so far."""
+
+    doc_id: str
+    sure: Counter[str] = field(default_factory=Counter)  # rows sure to be in each of the model's languages
+    sampled: Counter[str] = field(default_factory=Counter)  # sampled rows, by sure language (code, or name)
+    used: Counter[str] = field(default_factory=Counter)  # rows with letters, by the language they are read in
+    decided: Counter[str] = field(default_factory=Counter)  # ... by how it was decided
+    voted: bool = False
+
+
+def _majority(counts: Counter[str]) -> list[str]:
+    """The language more than half of the counts are in, if any: a run or column of many languages has
+    no dominant one, and its texts too short to tell are read in their own most likely language."""
+    top = counts.most_common(1)
+    return [top[0][0]] if top and top[0][1] * 2 > counts.total() else []
+
+
+class RunLanguages:
+    """What detection has learnt in one run: how many documents it was sure were in each language,
+    so that a later document too short or too mixed to tell is read in the run's dominant language.
+    Documents are read one after another, so the first ones have no tally yet; they are read in their
+    most likely non-target language."""
+
+    def __init__(self) -> None:
+        self.documents: Counter[str] = Counter()
+        self._column: _Column | None = None
+
+    def column(self, doc_id: str) -> _Column:
+        if self._column is None or self._column.doc_id != doc_id:
+            self._column = _Column(doc_id)
+        return self._column
+
+    def dominant(self) -> list[str]:
+        return _majority(self.documents)
+
+
+def assign_languages(doc: Document, src: str, targets: Sequence[str] = (), run: RunLanguages | None = None) -> None:
+    """Set the document's (and for corpora each row's) source language, and `src_lang_by`: given,
+    detected, fallback (not sure: the run's or column's language, or the most likely non-target one),
+    none (no letters: nothing to translate), or mixed (corpus rows decided both ways)."""
     if src != "auto":
-        doc.src_lang = src
+        doc.src_lang, doc.src_lang_by = src, "given"
         return
+    run = run or RunLanguages()
     if doc.format in STREAMING:
-        counts: Counter[str] = Counter()
-        for block in doc.blocks:
-            if block.translatable and block.text.strip():
-                block.lang = detect(block.text)
-                if block.lang:
-                    counts[block.lang] += 1
-        doc.src_lang = counts.most_common(1)[0][0] if counts else None
-        for block in doc.blocks:
-            block.lang = block.lang or doc.src_lang
+        _assign_rows(doc, targets, run)
     else:
-        sample, size = [], 0
-        for block in doc.blocks:
-            if block.translatable and size < _SAMPLE_CHARS:
-                sample.append(block.text)
-                size += len(block.text)
-        doc.src_lang = detect("\n".join(sample))
-    if doc.src_lang is None and any(b.translatable and b.text.strip() for b in doc.blocks):
-        raise DocumentError("could not detect the source language; pass --from LANG")
+        _assign_document(doc, targets, run)
+
+
+def _assign_document(doc: Document, targets: Sequence[str], run: RunLanguages) -> None:
+    sample, size = [], 0
+    for block in doc.blocks:
+        if block.translatable and size < _SAMPLE_CHARS and _has_letters(block.text):
+            sample.append(block.text[: _SAMPLE_CHARS - size])
+            size += len(sample[-1])
+    if not sample:
+        doc.src_lang, doc.src_lang_by = None, "none"
+        return
+    guess = guess_languages(["\n".join(sample)], targets)[0]
+    if guess.foreign:
+        raise DocumentError(_foreign(guess.foreign))
+    if guess.lang:
+        run.documents[guess.lang] += 1
+        doc.src_lang, doc.src_lang_by = guess.lang, "detected"
+        return
+    doc.src_lang, doc.src_lang_by = guess.fallback(run.dominant()), "fallback"
+    if doc.src_lang is None:
+        raise DocumentError("could not detect the source language (the detector knows no language in this"
+                            " script); pass --from LANG")
+
+
+def _assign_rows(doc: Document, targets: Sequence[str], run: RunLanguages) -> None:
+    """Rows are detected in batches, among the model's languages; a row the detector is not sure of
+    takes the column's dominant language (that most rows so far were surely in), else the run's, else
+    its own most likely one. A sample of rows read among every language finds foreign columns."""
+    column = run.column(doc.doc_id)
+    rows = [b for b in doc.blocks if b.translatable and _has_letters(b.text)]
+    texts = [b.text[:_ROW_CHARS] for b in rows]
+    _check_not_foreign(column, texts, targets)
+    guesses = guess_languages(texts, targets, every=False)
+    column.sure.update(g.lang for g in guesses if g.lang)
+    major = _majority(column.sure)
+    dominant = major + run.dominant()
+    for block, guess in zip(rows, guesses):
+        block.lang = guess.lang or guess.fallback(dominant)
+        column.decided["detected" if guess.lang else "fallback"] += 1
+        if block.lang:
+            column.used[block.lang] += 1
+    if major and not column.voted:  # a corpus is one document of the run
+        run.documents[major[0]] += 1
+        column.voted = True
+    counts = column.sure or column.used
+    doc.src_lang = counts.most_common(1)[0][0] if counts else None
+    decisions = list(column.decided)
+    doc.src_lang_by = "none" if not decisions else decisions[0] if len(decisions) == 1 else "mixed"
+
+
+def _check_not_foreign(column: _Column, texts: list[str], targets: Sequence[str]) -> None:
+    distinct = list(dict.fromkeys(t for t in texts if sum(map(str.isalpha, t)) >= _SHORT))
+    sample = distinct[:: max(1, len(distinct) // _ROW_SAMPLE)]
+    column.sampled.update(g.lang or g.foreign for g in guess_languages(sample, targets) if g.lang or g.foreign)
+    major = _majority(column.sampled)
+    if major and major[0] not in MBART50:
+        share = f"{column.sampled[major[0]]} of the {column.sampled.total()} sampled rows it was sure of"
+        raise DocumentError(_foreign(major[0], share))
+
+
+def _foreign(name: str, share: str = "") -> str:
+    return (f"detected {name}{f' ({share})' if share else ''}, a language the model cannot translate"
+            " (`babelflow languages` lists those it can); pass --from LANG to translate it as one of them")

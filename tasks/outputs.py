@@ -14,9 +14,12 @@ from babelflow.tasks.translator import Results
 from babelflow.tasks.write import DocumentSink, SegmentsWriter
 
 
+COUNTS = ("n_segments", "n_chars", "n_empty", "n_suspect", "n_cached", "n_spans_lost")
+
+
 def manifest_row(source: str, tgt: str, **values) -> dict:
-    row = dict(source=source, doc_id=None, tgt_lang=tgt, src_lang=None, status="ok", error=None, output=None,
-               n_segments=0, n_chars=0, n_empty=0, n_suspect=0, n_cached=0, n_spans_lost=0, seconds=0.0)
+    row = dict(source=source, doc_id=None, tgt_lang=tgt, src_lang=None, src_lang_by=None, status="ok", error=None,
+               output=None, **dict.fromkeys(COUNTS, 0), seconds=0.0)
     row.update(values)
     return row
 
@@ -93,7 +96,8 @@ class Outputs:
         blocks, lost = reassemble(doc, segments, outputs)
         sink.add(doc, blocks)
         row["n_empty"] += self.writer.add_document(doc, segments, outputs, reasons, tgt, row["n_segments"])
-        row["src_lang"] = row["src_lang"] or doc.src_lang
+        row["src_lang"] = doc.src_lang or row["src_lang"]  # a corpus's dominant language, over its parts so far
+        row["src_lang_by"] = doc.src_lang_by  # given, detected, fallback, none (no letters), mixed (corpus rows)
         row["n_segments"] += len(segments)
         row["n_chars"] += sum(len(s.text) for s in segments)
         row["n_suspect"] += n_suspect

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from babelflow.documents import Document, DocumentError
 from babelflow.connectors.sources import Source, open_source
-from babelflow.tasks.detect import assign_languages
+from babelflow.tasks.detect import RunLanguages, assign_languages
 from babelflow.filetypes import EXTENSIONS, STREAMING, format_of
 from babelflow.tasks.formats import FormatOptions, module
 
 
-def read_document(source: Source, options: FormatOptions, src_lang: str, max_size: int) -> Iterator[Document]:
+def read_document(source: Source, options: FormatOptions, src_lang: str, max_size: int, targets: Sequence[str],
+                  languages: RunLanguages) -> Iterator[Document]:
     """The document in parts: one part for a whole-file format, parts of rows for a corpus.
+
+    Detection (`src_lang` auto) needs the document's targets (a guess must never copy it into one
+    untranslated) and what it learnt from the run's earlier documents (`languages`).
 
     A whole-file document is held in memory, so one over `max_size` bytes is refused before it is
     read; corpora are streamed, in flat memory, whatever their size.
@@ -41,7 +45,7 @@ def read_document(source: Source, options: FormatOptions, src_lang: str, max_siz
             for parsed in parts:
                 doc = Document(source.url, source.relpath, fmt, parsed.blocks, parsed.skeleton, doc_id=doc_id,
                                first_block=first)
-                assign_languages(doc, src_lang)
+                assign_languages(doc, src_lang, targets, languages)
                 yield doc
                 first += len(parsed.blocks)
     except OSError as exc:

@@ -10,6 +10,7 @@ from typing import Iterator
 from babelflow.connectors.redact import redact
 from babelflow.connectors.sources import Source
 from babelflow.documents import Document, Segment, describe
+from babelflow.tasks.detect import RunLanguages
 from babelflow.tasks.formats import FormatOptions
 from babelflow.tasks.parse import read_document
 from babelflow.tasks.segment import segment_document
@@ -34,9 +35,10 @@ class Part:
 def read_parts(sources: list[Source], needed: dict[str, list[str]], options: FormatOptions, src_lang: str,
                max_size: int) -> Iterator[Part]:
     """Every part of every document, in order, each segmented; a document that fails stops there."""
+    languages = RunLanguages()
     for source in sources:
         targets = needed[source.url]
-        parts = read_document(source, options, src_lang, max_size)
+        parts = read_document(source, options, src_lang, max_size, targets, languages)
         t0 = time.perf_counter()
         try:
             part = next(parts)

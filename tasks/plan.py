@@ -7,7 +7,7 @@ from babelflow.connectors.redact import redact
 from babelflow.connectors.sinks import safe_relpath
 from babelflow.connectors.sources import Source
 from babelflow.documents import DocumentError
-from babelflow.tasks.outputs import manifest_row
+from babelflow.tasks.outputs import COUNTS, manifest_row
 from babelflow.tasks.state import RunState
 
 
@@ -23,8 +23,9 @@ def plan(sources: list[Source], targets: list[str], state: RunState, engine_key:
             done = None if force else state.unchanged(source, tgt, engine_key)
             if source.url in refused:
                 rows.append(manifest_row(source.url, tgt, status="error", error=refused[source.url]))
-            elif done:
-                rows.append(manifest_row(source.url, tgt, status="skipped", output=done.output))
+            elif done:  # its counts are those of the run that wrote it, not this one's: null
+                rows.append(manifest_row(source.url, tgt, status="skipped", output=done.output, seconds=None,
+                                         **dict.fromkeys(COUNTS)))
             else:
                 needed[source.url].append(tgt)
     return rows, needed
@@ -35,6 +36,9 @@ def _refused_names(sources: list[Source]) -> dict[str, str]:
     refused: dict[str, str] = {}
     owners: dict[str, str] = {}
     for source in sources:
+        if source.refused:
+            refused[source.url] = redact(source.refused)
+            continue
         try:
             safe_relpath(source.relpath)
         except DocumentError as exc:

@@ -13,11 +13,14 @@ class RunSummary:
     ok: int = 0
     error: int = 0
     skipped: int = 0
-    segments: int = 0
-    unique_translated: int = 0
+    segments: int = 0  # in the documents read (each once, whatever the number of targets)
+    translations: int = 0  # segment translations written: rows added to segments/
+    unique_translated: int = 0  # texts the engine translated (each once per target, however often it occurs)
     cache_hits: int = 0
     suspect: int = 0  # segments whose translation looks degenerate (see tasks/suspect.py)
     characters: int = 0
+    model_seconds: float = 0.0  # loading the engine, on the worker that took longest
+    worker_deaths: int = 0
     seconds: float = 0.0
     manifest: str = ""
     errors: list[tuple[str, str, str]] = field(default_factory=list)  # (source, tgt, message)
@@ -35,7 +38,8 @@ class RunSummary:
         self.skipped = sum(r["status"] == "skipped" for r in rows)
         self.errors = [(r["source"], r["tgt_lang"], r["error"]) for r in rows if r["status"] == "error"]
         self.characters = sum(r["n_chars"] for r in rows if r["status"] == "ok")
-        self.suspect = sum(r["n_suspect"] for r in rows)
+        self.translations = sum(r["n_segments"] for r in rows if r["status"] == "ok")
+        self.suspect = sum(r["n_suspect"] for r in rows if r["status"] == "ok")
         if self.ok + self.error + self.skipped != self.documents * self.targets:
             raise RuntimeError("internal error: a document was not accounted for in the manifest")
 

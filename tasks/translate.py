@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from dataclasses import dataclass
 
 from prefect import task
@@ -18,12 +19,15 @@ class ShardResult:
     whole run, which for millions of segments is memory that never comes back."""
 
     translations: list[Translation]
+    load_seconds: float  # spent loading the engine (0 once it is loaded in this process)
 
 
 def translate_shard(spec: EngineSpec, shard: Shard, threads: int = 0) -> ShardResult:
     """Translations in shard order; aligned where the shard asks for it (texts with inline markup).
     `threads` caps the CPU threads of a model sharing the machine with other workers."""
+    t0 = time.perf_counter()
     engine = load_engine(spec)
+    load_seconds = time.perf_counter() - t0
     if threads and "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(threads)
     out = engine.translate(shard.texts, shard.src, shard.tgt)
@@ -33,7 +37,7 @@ def translate_shard(spec: EngineSpec, shard: Shard, threads: int = 0) -> ShardRe
         alignments = engine.align(sources, [out[i].text for i in marked], shard.src, shard.tgt)
         for i, alignment in zip(marked, alignments, strict=True):
             out[i] = Translation(out[i].text, tuple(alignment))
-    return ShardResult(out)
+    return ShardResult(out, load_seconds)
 
 
 def _not_interrupted(task, task_run, state) -> bool:

@@ -13,7 +13,7 @@ from typing import Mapping
 
 from babelflow.documents import Shard, Translation, exact_alignment
 from babelflow.tasks.cache import TranslationCache
-from babelflow.tasks.dispatch import run_shards
+from babelflow.tasks.dispatch import Dispatched, run_shards
 from babelflow.tasks.engines import EngineSpec, prepare_engine
 from babelflow.tasks.runners import Runner
 from babelflow.tasks.shard import Key, make_shards
@@ -21,6 +21,10 @@ from babelflow.tasks.suspect import suspect
 
 RETRY_BEAMS = 4  # --on-suspect retry: beam search of at least this width,
 RETRY_NO_REPEAT = 3  # and no n-gram of this many tokens twice
+
+
+def has_letters(text: str) -> bool:
+    return any(c.isalpha() for c in text)
 
 
 @dataclass
@@ -33,6 +37,8 @@ class Results:
     errors: dict[Key, str]
     suspects: dict[Key, str]
     sent: int
+    worker_deaths: int = 0
+    load_seconds: float = 0.0  # the longest a worker spent loading its engine
 
 
 class Translator:
@@ -55,21 +61,25 @@ class Translator:
 
     def translate(self, requests: Mapping[Key, bool]) -> Results:
         """Translate each key once; `requests` says per key whether its translation needs a word
-        alignment (for inline markup). Text already in the target language is its own translation."""
-        translated = self.cache.lookup(set(requests))
+        alignment (for inline markup). Text already in the target language, and text without a letter
+        (numbers, punctuation, symbols), is its own translation: a model has nothing to do there but
+        make things up."""
+        own = {k: aligned for k, aligned in requests.items() if k[0] == k[1] or not has_letters(k[2])}
+        translated = self.cache.lookup(set(requests) - set(own))
         cached = set(translated)
-        for key, aligned in requests.items():
-            if key[0] == key[1]:
-                translated[key] = Translation(key[2], tuple(exact_alignment(len(key[2]))) if aligned else None)
-        sent, errors = self._run(self.spec, self.cache, requests, translated)
-        suspects = {k: why for k in requests if k[0] != k[1] and k in translated
+        for key, aligned in own.items():
+            translated[key] = Translation(key[2], tuple(exact_alignment(len(key[2]))) if aligned else None)
+        shards, dispatched = self._run(self.spec, self.cache, requests, translated)
+        suspects = {k: why for k in requests if k not in own and k in translated
                     and (why := suspect(k[2], translated[k].text, k[0], k[1]))}
+        results = Results(translated, cached, dispatched.errors, suspects, sum(len(s.texts) for s in shards),
+                          dispatched.worker_deaths, dispatched.load_seconds)
         if suspects and self.on_suspect == "retry":
-            self._retry(requests, suspects, translated)
-        return Results(translated, cached, errors, suspects, sent)
+            self._retry(requests, results)
+        return results
 
     def _run(self, spec: EngineSpec, cache: TranslationCache, requests: Mapping[Key, bool],
-             translated: dict[Key, Translation]) -> tuple[int, dict[Key, str]]:
+             translated: dict[Key, Translation]) -> tuple[list[Shard], Dispatched]:
         """Shards of what `translated` lacks, through the runner; finished shards are cached at once."""
         shards = make_shards(requests, self.shard_tokens, translated)
         self.progress.total += sum(len(s.texts) for s in shards)
@@ -78,17 +88,19 @@ class Translator:
             cache.add(shard, outputs)
             translated.update(((shard.src, shard.tgt, t), o) for t, o in zip(shard.texts, outputs))
 
-        return sum(len(s.texts) for s in shards), run_shards(self.runner, spec, shards, finished, self.progress)
+        return shards, run_shards(self.runner, spec, shards, finished, self.progress)
 
-    def _retry(self, requests: Mapping[Key, bool], suspects: dict[Key, str], translated: dict[Key, Translation]) -> None:
+    def _retry(self, requests: Mapping[Key, bool], results: Results) -> None:
         """Suspect texts once more with beam search and no repeated 3-grams (cached under that engine
         setting); a retry that no longer looks degenerate replaces the first translation."""
         retry = replace(self.spec, beams=max(self.spec.beams, RETRY_BEAMS), no_repeat_ngram=RETRY_NO_REPEAT)
         if self.retry_cache is None:
             self.retry_cache = TranslationCache(self.cache_root, prepare_engine(retry)).open()
+        suspects = results.suspects
         again = self.retry_cache.lookup(set(suspects))
-        self._run(retry, self.retry_cache, {k: requests[k] for k in suspects}, again)  # a failed retry keeps the first
+        _, dispatched = self._run(retry, self.retry_cache, {k: requests[k] for k in suspects}, again)
+        results.worker_deaths += dispatched.worker_deaths  # a failed retry keeps the first translation
         for key, new in again.items():
             if key in suspects and suspect(key[2], new.text, key[0], key[1]) is None:
-                translated[key] = new
+                results.translated[key] = new
                 del suspects[key]

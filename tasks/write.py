@@ -17,9 +17,9 @@ SEGMENT_COLUMNS = {
     "empty": "bool", "suspect": "string", "engine": "string", "model": "string",
 }
 MANIFEST_COLUMNS = {
-    "source": "string", "doc_id": "string", "src_lang": "string", "tgt_lang": "string", "status": "string",
-    "error": "string", "output": "string", "n_segments": "int64", "n_chars": "int64", "n_empty": "int64",
-    "n_suspect": "int64", "n_cached": "int64", "n_spans_lost": "int64", "seconds": "double",
+    "source": "string", "doc_id": "string", "src_lang": "string", "src_lang_by": "string", "tgt_lang": "string",
+    "status": "string", "error": "string", "output": "string", "n_segments": "int64", "n_chars": "int64",
+    "n_empty": "int64", "n_suspect": "int64", "n_cached": "int64", "n_spans_lost": "int64", "seconds": "double",
 }
 
 

@@ -65,7 +65,7 @@ def _wait_for_cache(proc: subprocess.Popen, dest: Path, rows: int, timeout: floa
 def _translated(out: str) -> tuple[int, int]:
     """(translated, from cache) from the summary line."""
     summary = next(line for line in out.splitlines() if "accounted for" in line)
-    translated = int(summary.split(" translated,")[0].rsplit(" ", 1)[1])
+    translated = int(summary.split(" unique texts translated,")[0].rsplit(" ", 1)[1])
     cached = int(summary.split(" from cache")[0].rsplit(" ", 1)[1])
     return translated, cached
 

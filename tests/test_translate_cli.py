@@ -209,7 +209,7 @@ def test_rerun_is_answered_by_the_cache(cli, sources, tmp_path, tiny_model) -> N
     (sources / "new.txt").write_text("A brand new sentence about the fox.")
     code, second, err = cli(*args, "--force")
     assert code == 0, err
-    assert " 1 translated," in second, "only the new sentence goes to the model"
+    assert " 1 unique texts translated," in second, "only the new sentence goes to the model"
     assert all(p.read_bytes() == data for p, data in before.items() if p.suffix != ".parquet")
     rows = {Path(r["source"]).name: r for r in pq.read_table(dest / "manifest.parquet").to_pylist()}
     assert rows["new.txt"]["n_cached"] == 0
@@ -270,7 +270,7 @@ def test_large_corpora_stream_through_in_parts(cli, tmp_path) -> None:
     parquet_blocks = [r["block_index"] for r in segments if r["source"].endswith("big.parquet")]
     assert parquet_blocks == [i for i in range(rows) if i % 1000]
     unique = sum(t is not None for t in texts) + 5000
-    assert f" {unique} translated" in out, "a text repeated across parts is translated once"
+    assert f" {unique} unique texts translated" in out, "a text repeated across parts is translated once"
 
 
 def test_a_corpus_that_breaks_midway_fails_whole(cli, tmp_path) -> None:

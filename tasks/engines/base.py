@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 from babelflow.documents import Alignment, Translation
 
 
 STOP = threading.Event()  # set when the run is interrupted: engines stop at their next decoding step
+_batch_listener: Callable[[int], None] | None = None
+
+
+def on_batches(listener: Callable[[int], None] | None) -> None:
+    """Hear, in this process, how many texts each model batch finished: progress finer than a shard."""
+    global _batch_listener
+    _batch_listener = listener
+
+
+def batch_done(texts: int) -> None:
+    if _batch_listener is not None:
+        _batch_listener(texts)
 
 
 class Interrupted(RuntimeError):

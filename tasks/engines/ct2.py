@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from babelflow.documents import Alignment, Translation
-from babelflow.tasks.engines.base import STOP, EngineSpec, Interrupted
+from babelflow.tasks.engines.base import STOP, EngineSpec, Interrupted, batch_done
 from babelflow.tasks.engines.hub import model_revision, resolve_model, use_safetensors
 from babelflow.tasks.engines.mbart_text import MBartText, token_batches
 from babelflow.tasks.engines.words import align_from_attention, monotone_alignment
@@ -109,6 +109,7 @@ class CT2Engine:
             ids = [tok.convert_tokens_to_ids(r.hypotheses[0][1 : limits[i] - 1]) for r, i in zip(out, batch)]
             for i, text in zip(batch, tok.batch_decode(ids, skip_special_tokens=True)):
                 results[i] = text.strip()
+            batch_done(len(batch))
         return results
 
     def align(self, sources: Sequence[str], targets: Sequence[str], src: str, tgt: str) -> list[Alignment]:

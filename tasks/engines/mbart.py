@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Sequence
 
 from babelflow.documents import Alignment, Translation
-from babelflow.tasks.engines.base import STOP, EngineSpec, Interrupted
+from babelflow.tasks.engines.base import STOP, EngineSpec, Interrupted, batch_done
 from babelflow.tasks.engines.hub import resolve_model, use_safetensors
 from babelflow.tasks.engines.mbart_text import MBartText, token_batches
 from babelflow.tasks.engines.words import align_from_attention, monotone_alignment
@@ -48,6 +48,7 @@ class MBartEngine:
             rows = self._generate([ids[i] for i in batch], forced_bos)
             for i, text in zip(batch, tok.batch_decode(rows, skip_special_tokens=True)):
                 results[i] = text.strip()
+            batch_done(len(batch))
         return results
 
     def _generate(self, batch: list[list[int]], forced_bos: int) -> list[list[int]]:

@@ -22,6 +22,7 @@ class ShardDone:
     shard: Shard
     translations: list[Translation] | None = None
     error: BaseException | None = None
+    load_seconds: float = 0.0  # spent loading the engine first, on a worker that had not yet
 
 
 class Runner(Protocol):

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Callable
 
 from babelflow.documents import Shard
@@ -52,8 +54,14 @@ def process_slots(count: int, gpus: int) -> list[Slot]:
     from prefect.task_runners import ProcessPoolTaskRunner
 
     threads = max(1, (os.cpu_count() or 1) // count)
-    return [Slot(lambda: ProcessPoolTaskRunner(max_workers=1), f"cuda:{i % gpus}" if gpus else None, threads)
-            for i in range(count)]
+    start = partial(ProcessPoolTaskRunner, max_workers=1, initializer=_leave_interrupts_to_the_driver)
+    return [Slot(start, f"cuda:{i % gpus}" if gpus else None, threads) for i in range(count)]
+
+
+def _leave_interrupts_to_the_driver() -> None:
+    """A Ctrl-C reaches the terminal's whole process group; the driver stops these processes itself,
+    so that they end without a traceback each."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class PrefectRunner:
@@ -70,7 +78,7 @@ class PrefectRunner:
     def __exit__(self, kind, value, traceback) -> None:
         """On an interrupt, engines stop at their next decoding step and worker processes are
         terminated, so the run ends in seconds instead of after the shards in flight."""
-        if kind is not None and issubclass(kind, KeyboardInterrupt):
+        if STOP.is_set() or (kind is not None and issubclass(kind, KeyboardInterrupt)):
             STOP.set()
             for child in multiprocessing.active_children():
                 child.terminate()
@@ -98,7 +106,8 @@ class PrefectRunner:
         shard, slot = self.futures.pop(future)
         slot.running -= 1
         try:
-            return ShardDone(shard, future.result().translations)
+            result = future.result()
+            return ShardDone(shard, result.translations, load_seconds=result.load_seconds)
         except BrokenProcessPool:
             slot.broken = True
             return ShardDone(shard, error=WorkerDied("its worker process died"))
