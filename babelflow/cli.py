@@ -161,9 +161,7 @@ def _translate(config, args: argparse.Namespace) -> int:
     from babelflow.connectors.sinks import DestinationBusy
     from babelflow.connectors.sources import SourceError
     from babelflow.flows.translate_documents import run
-    from babelflow.tasks.engines import ModelNotFound
-
-    from babelflow.tasks.engines import STOP
+    from babelflow.tasks.engines import STOP, ModelNotFound
 
     main_thread = threading.current_thread() is threading.main_thread()  # only it may handle signals
     before = {s: signal.signal(s, _interrupt) for s in (signal.SIGINT, signal.SIGTERM)} if main_thread else {}
@@ -191,7 +189,7 @@ def _report(summary) -> None:
     for source in summary.disappeared:
         print(f"{'PRUNED' if summary.pruned else 'GONE'} {source}: no longer among the sources", file=sys.stderr)
     if summary.worker_deaths:
-        print(f"babelflow: a worker process died {summary.worker_deaths} times; the shards it was running ran"
+        print(f"babelflow: a worker process died ({summary.worker_deaths} times); the shards it was running ran"
               " again one at a time", file=sys.stderr)
     print(
         f"{summary.documents} documents x {summary.targets} languages: {summary.ok} ok, {summary.error} failed,"

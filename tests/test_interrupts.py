@@ -112,6 +112,7 @@ def _cache_parts(dest: Path) -> int:
 CASES = [
     # how, engine, moment, workers, and whether the next run is checked to finish the work
     ("group", "pseudo", "start-up", "1", False),
+    ("process", "pseudo", "parsing", "1", False),
     ("process", "pseudo", "writing", "1", False),
     ("group", "mbart", "translating", "2", True),
     ("sigterm", "ct2", "translating", "1", True),
@@ -123,7 +124,7 @@ CASES = [
 def test_an_interrupt_ends_the_run_in_seconds_and_the_next_run_finishes_it(
         tiny_model, prefect_api, tmp_path, how, engine, moment, workers, resume) -> None:
     many = engine == "pseudo"  # fast to translate: hundreds of documents make writing take seconds
-    src = _corpus(tmp_path / "src", 300 if many else 12, 80 if many else 40)
+    src = _corpus(tmp_path / "src", *((1, 150_000) if moment == "parsing" else (300, 80) if many else (12, 40)))
     dest = tmp_path / "out"
     (tmp_path / "run.yaml").write_text("shard_tokens: 256\n" if not many else "{}\n")
     args = ["translate", str(src), "--to", "fr", "--from", "en", "--out", str(dest), "--engine", engine,
@@ -132,6 +133,9 @@ def test_an_interrupt_ends_the_run_in_seconds_and_the_next_run_finishes_it(
     run = Run(args, mark, terminal=how == "terminal")
     if moment == "start-up":
         time.sleep(1.5)
+    elif moment == "parsing":  # one document of 10 MB: seconds of reading and segmenting, once the run has begun
+        _wait_until(lambda: (dest / ".babelflow" / "lock").exists())
+        time.sleep(1)
     elif moment == "translating":
         _wait_until(lambda: _cache_parts(dest) >= 1)
     else:
