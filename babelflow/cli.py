@@ -165,7 +165,10 @@ def _translate(config, args: argparse.Namespace) -> int:
 
     main_thread = threading.current_thread() is threading.main_thread()  # only it may handle signals
     before = {s: signal.signal(s, _interrupt) for s in (signal.SIGINT, signal.SIGTERM)} if main_thread else {}
+    if _watchdog is not None:  # an earlier run in this process (embedded, tested) was interrupted and reported
+        _watchdog.cancel()
     _INTERRUPTED.clear()
+    _REPORTED.clear()
     try:
         summary = run(config)
     except (SourceError, ModelNotFound, DestinationBusy) as exc:
@@ -203,6 +206,7 @@ def _report(summary) -> None:
 
 _INTERRUPTED = threading.Event()
 _REPORTED = threading.Event()
+_watchdog: threading.Timer | None = None
 GRACE_SECONDS = 8  # for the run to stop cleanly once interrupted; then it is ended regardless
 _INTERRUPTED_MESSAGE = ("babelflow: interrupted. Outputs written so far are complete; run the same command again"
                         " to finish (finished shards are cached and not translated again).")
@@ -218,9 +222,10 @@ def _interrupt(signum, frame) -> None:
         return
     _INTERRUPTED.set()
     STOP.set()
-    watchdog = threading.Timer(GRACE_SECONDS, _give_up)
-    watchdog.daemon = True  # it must not keep a stopped run alive, only end a stuck one (or its exit)
-    watchdog.start()
+    global _watchdog
+    _watchdog = threading.Timer(GRACE_SECONDS, _give_up)
+    _watchdog.daemon = True  # it must not keep a stopped run alive, only end a stuck one (or its exit)
+    _watchdog.start()
     raise KeyboardInterrupt
 
 

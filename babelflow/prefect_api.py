@@ -14,7 +14,7 @@ import sys
 from contextlib import contextmanager
 from typing import Iterator
 
-DRAIN_SECONDS = 5  # at most, for sending what is left of the logs and events at the end
+DRAIN_SECONDS = 2  # at most, for each of logs and events: well inside an interrupted run's grace (cli.py)
 
 
 @contextmanager

@@ -56,7 +56,13 @@ def list_sources(specs: list[str], exclude: list[str] = ()) -> list[Source]:
             if root and _is_hidden(rel):
                 return
             url = prefix + file_path
-            refused = _leaves_root(file_path, root) if info.get("islink") and prefix == "" and root else ""
+            refused = ""
+            if info.get("islink") and prefix == "" and root:
+                refused = _leaves_root(file_path, root)
+                if not refused and os.path.isdir(file_path):
+                    return  # a folder linked from inside: its files are listed where they really are
+                if not refused:  # the target's size and time, so that a change to it is seen
+                    info = {**info, "size": os.path.getsize(file_path), "mtime": os.path.getmtime(file_path)}
             found.setdefault(url, Source(url, rel, int(info.get("size") or 0), _version(info), refused))
 
         if globlib.has_magic(path):

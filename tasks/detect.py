@@ -236,6 +236,9 @@ def _assign_rows(doc: Document, targets: Sequence[str], run: RunLanguages) -> No
         column.voted = True
     counts = column.sure or column.used
     doc.src_lang = counts.most_common(1)[0][0] if counts else None
+    if rows and doc.src_lang is None:  # its rows would otherwise be read as some default language
+        raise DocumentError("could not detect the source language of any row (the detector knows no language"
+                            " in their script); pass --from LANG")
     decisions = list(column.decided)
     doc.src_lang_by = "none" if not decisions else decisions[0] if len(decisions) == 1 else "mixed"
 

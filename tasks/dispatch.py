@@ -55,8 +55,9 @@ class _Heard:
         self.progress.update(texts)
 
     def rest(self, texts: int) -> int:
+        """What a finished shard of `texts` still adds; batches heard beyond it belong to the next shard."""
         with self.lock:
-            left, self.count = max(0, texts - self.count), 0
+            left, self.count = max(0, texts - self.count), max(0, self.count - texts)
         return left
 
 

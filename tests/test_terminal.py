@@ -86,6 +86,9 @@ def test_links_out_of_the_source_folder_are_not_followed(cli, tmp_path) -> None:
     src = _docs(tmp_path / "src")
     (src / "leak.txt").symlink_to(outside / "passwd.txt")
     (src / "inside.txt").symlink_to(src / "a.txt")
+    (src / "sub").mkdir()
+    (src / "sub" / "d.txt").write_text("In a folder.")
+    (src / "alias").symlink_to(src / "sub")
     dest = tmp_path / "out"
     code, out, err = cli("translate", src, "--to", "fr", "--from", "en", "--out", dest, "--engine", "identity")
     assert code == 1
@@ -93,4 +96,11 @@ def test_links_out_of_the_source_folder_are_not_followed(cli, tmp_path) -> None:
     assert rows["leak.txt"]["status"] == "error"
     assert f"a symbolic link to {outside / 'passwd.txt'}, outside the source folder" in rows["leak.txt"]["error"]
     assert rows["inside.txt"]["status"] == "ok", "a link that stays in the folder is followed"
+    assert "alias" not in rows and rows["d.txt"]["status"] == "ok", "a linked folder is read where it really is"
     assert not any("root:x" in p.read_text() for p in dest.rglob("*.txt"))
+    (src / "a.txt").write_text("Changed since.")
+    os.utime(src / "a.txt", (time.time() + 10, time.time() + 10))
+    cli("translate", src, "--to", "fr", "--from", "en", "--out", dest, "--engine", "identity")
+    rows = {Path(r["source"]).name: r for r in pq.read_table(dest / "manifest.parquet").to_pylist()}
+    assert rows["inside.txt"]["status"] == "ok", "a change to a link's target is seen"
+    assert (dest / "fr" / "inside.txt").read_text() == "Changed since."

@@ -71,8 +71,15 @@ class PrefectRunner:
         self.futures: dict = {}  # Prefect future -> (shard, slot)
 
     def __enter__(self) -> "PrefectRunner":
-        for slot in self.slots:
-            slot.enter()
+        entered = []
+        try:
+            for slot in self.slots:
+                slot.enter()
+                entered.append(slot)
+        except BaseException:
+            for slot in entered:
+                slot.runner.__exit__(None, None, None)
+            raise
         return self
 
     def __exit__(self, kind, value, traceback) -> None:
