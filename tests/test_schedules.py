@@ -47,8 +47,8 @@ def test_served_config_has_its_cron_and_a_triggered_run_translates_only_new_file
                                          if d["name"] == "nightly-docs"), None), 120, "the deployment")
         assert [s["schedule"]["cron"] for s in deployment["schedules"]] == ["15 3 * * *"]
         run = httpx.post(f"{prefect_server}/deployments/{deployment['id']}/create_flow_run", json={}).json()
-        state = _wait(lambda: (r := httpx.get(f"{prefect_server}/flow_runs/{run['id']}").json())["state_type"]
-                      in ("COMPLETED", "FAILED", "CRASHED") and r["state_type"], 240, "the triggered run")
+        state = _wait(lambda: (r := httpx.get(f"{prefect_server}/flow_runs/{run['id']}").json()).get("state_type")
+                      in ("COMPLETED", "FAILED", "CRASHED") and r["state_type"], 240, "the triggered run")  # a busy server may answer an error
         assert state == "COMPLETED"
     finally:
         stop_group(server, signal.SIGINT)
