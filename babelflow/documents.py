@@ -56,6 +56,11 @@ def exact_alignment(length: int, offset_src: int = 0, offset_tgt: int = 0) -> Al
     return [(offset_src + i, offset_src + i + 1, offset_tgt + i, offset_tgt + i + 1) for i in range(length)]
 
 
+def has_letters(text: str) -> bool:
+    """Text with no letter (numbers, punctuation, symbols) is in no language: nothing to detect or translate."""
+    return any(c.isalpha() for c in text)
+
+
 def join_segments(text: str, spans: list[tuple[int, int]], replacements: list[str]) -> str:
     """Put `replacements` in place of `spans`, keeping every character between them: why segments
     own no whitespace, and joining is exact."""

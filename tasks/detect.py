@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Sequence
 
-from babelflow.documents import Document, DocumentError
+from babelflow.documents import Document, DocumentError, has_letters
 from babelflow.filetypes import STREAMING
 from babelflow.languages import MBART50, iso, to_mbart
 
@@ -57,10 +57,6 @@ def _codes() -> dict:
     supported = {iso(c) for c in MBART50}
     return {lang: to_mbart(lang.iso_code_639_1.name.lower()) if lang.iso_code_639_1.name.lower() in supported
             else None for lang in Language.all()}
-
-
-def _has_letters(text: str) -> bool:
-    return any(c.isalpha() for c in text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +191,7 @@ def assign_languages(doc: Document, src: str, targets: Sequence[str] = (), run: 
 def _assign_document(doc: Document, targets: Sequence[str], run: RunLanguages) -> None:
     sample, size = [], 0
     for block in doc.blocks:
-        if block.translatable and size < _SAMPLE_CHARS and _has_letters(block.text):
+        if block.translatable and size < _SAMPLE_CHARS and has_letters(block.text):
             sample.append(block.text[: _SAMPLE_CHARS - size])
             size += len(sample[-1])
     if not sample:
@@ -219,7 +215,7 @@ def _assign_rows(doc: Document, targets: Sequence[str], run: RunLanguages) -> No
     takes the column's dominant language (that most rows so far were surely in), else the run's, else
     its own most likely one. A sample of rows read among every language finds foreign columns."""
     column = run.column(doc.doc_id)
-    rows = [b for b in doc.blocks if b.translatable and _has_letters(b.text)]
+    rows = [b for b in doc.blocks if b.translatable and has_letters(b.text)]
     texts = [b.text[:_ROW_CHARS] for b in rows]
     _check_not_foreign(column, texts, targets)
     guesses = guess_languages(texts, targets, every=False)

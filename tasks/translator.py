@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Mapping
 
-from babelflow.documents import Shard, Translation, exact_alignment
+from babelflow.documents import Shard, Translation, exact_alignment, has_letters
 from babelflow.tasks.cache import TranslationCache
 from babelflow.tasks.dispatch import Dispatched, run_shards
 from babelflow.tasks.engines import EngineSpec, prepare_engine
@@ -21,10 +21,6 @@ from babelflow.tasks.suspect import suspect
 
 RETRY_BEAMS = 4  # --on-suspect retry: beam search of at least this width,
 RETRY_NO_REPEAT = 3  # and no n-gram of this many tokens twice
-
-
-def has_letters(text: str) -> bool:
-    return any(c.isalpha() for c in text)
 
 
 @dataclass
