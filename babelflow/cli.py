@@ -27,20 +27,24 @@ def _parser() -> argparse.ArgumentParser:
     logs.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                       help="show Prefect's logs from this level on")
 
-    tr = sub.add_parser("translate", parents=[logs], help="translate documents and corpora")
+    shared = argparse.ArgumentParser(add_help=False)
+    shared.add_argument("--engine", help="mbart (default), ct2 (CTranslate2, pip install babelflow[ct2]), pseudo or identity")
+    shared.add_argument("--model", help=f"hub id or local directory (default: {DEFAULT_MODEL})")
+    shared.add_argument("--config", help="YAML run config; command-line options override it")
+    shared.add_argument("--workers", type=int, help="worker processes, each loading the model once (default: one per visible GPU, else 1)")
+    shared.add_argument("--text-column", help="text column of Parquet/JSONL/CSV corpora (default: text)")
+    shared.add_argument("--max-batch-tokens", type=int, help="padded tokens per model batch (default: 8192)")
+    shared.add_argument("--device", help="auto (default), cpu, cuda, cuda:1, ...")
+    shared.add_argument("--cache", help="translation cache folder or URL (default: DEST/.babelflow/cache)")
+    shared.add_argument("--allow-pickle", action="store_true", default=None,
+                        help="load pickle (.bin) model weights, which can run code when loaded (default: safetensors only)")
+
+    tr = sub.add_parser("translate", parents=[logs, shared], help="translate documents and corpora")
     tr.add_argument("sources", nargs="*", metavar="SOURCE", help="files, directories (recursive) or globs")
     tr.add_argument("--to", help="target languages, comma separated: fr,de or fr_XX,de_DE")
     tr.add_argument("--out", help="destination folder")
     tr.add_argument("--from", dest="src_lang", help="source language, or 'auto' (default) to detect per document")
-    tr.add_argument("--engine", help="mbart (default), ct2 (CTranslate2, pip install babelflow[ct2]), pseudo or identity")
-    tr.add_argument("--model", help=f"hub id or local directory (default: {DEFAULT_MODEL})")
-    tr.add_argument("--config", help="YAML run config; command-line options override it")
-    tr.add_argument("--workers", type=int, help="worker processes, each loading the model once (default: one per visible GPU, else 1)")
-    tr.add_argument("--text-column", help="text column of Parquet/JSONL/CSV corpora (default: text)")
     tr.add_argument("--beams", type=int, help="beam size (default: 1, greedy)")
-    tr.add_argument("--max-batch-tokens", type=int, help="padded tokens per model batch (default: 8192)")
-    tr.add_argument("--device", help="auto (default), cpu, cuda, cuda:1, ...")
-    tr.add_argument("--cache", help="translation cache folder or URL (default: DEST/.babelflow/cache)")
     tr.add_argument("--force", action="store_true", default=None, help="translate every source, changed or not")
     tr.add_argument("--prune", action="store_true", default=None,
                     help="delete the outputs of sources that disappeared since the last run")
@@ -48,8 +52,33 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--on-suspect", choices=["keep", "retry", "fail"],
                     help="degenerate translations (empty, far too long or short, looping): keep and flag them"
                          " (default), retry them with beam search, or fail their document")
-    tr.add_argument("--allow-pickle", action="store_true", default=None,
-                    help="load pickle (.bin) model weights, which can run code when loaded (default: safetensors only)")
+
+    bt = sub.add_parser("back-translate", parents=[logs, shared],
+                        help="synthetic parallel data: monolingual text translated back, sampled and filtered")
+    bt.add_argument("sources", nargs="*", metavar="CORPUS",
+                    help="Parquet, JSONL, CSV, Arrow (datasets' save_to_disk) or text files (one text per line),"
+                         " documents, folders, globs or URLs")
+    bt.add_argument("--from", dest="src_lang", help="language of the monolingual text (the MT system's target side)")
+    bt.add_argument("--to", help="language of the synthetic sources")
+    bt.add_argument("--out", help="destination: the dataset goes to DEST/data/, the manifest to DEST/manifest.parquet")
+    bt.add_argument("--method", choices=["sample", "topk", "beam", "greedy", "noised-beam"],
+                    help="topk (default): sample among the k likeliest tokens; sample: among all; beam, greedy:"
+                         " search; noised-beam: beam output with words deleted, blanked and shuffled")
+    bt.add_argument("--topk", type=int, help="k for --method topk (default: 10)")
+    bt.add_argument("--temperature", type=float, help="sampling temperature (default: 1.0)")
+    bt.add_argument("--n", type=int, help="outputs per input, for sample, topk and noised-beam (default: 1)")
+    bt.add_argument("--seed", type=int, help="the same seed gives the same dataset (default: 0)")
+    bt.add_argument("--tag", help="put this token and a space in front of every synthetic source")
+    bt.add_argument("--round-trip", action="store_true", default=None,
+                    help="translate each synthetic source back too (column round_trip)")
+    bt.add_argument("--keep-rejected", action="store_true", default=None,
+                    help="write the dropped pairs, with the reason, to DEST/rejected/")
+    bt.add_argument("--no-filter", action="append", choices=["empty", "copy", "ratio", "language", "duplicate"],
+                    help="turn a filter off (repeatable)")
+    bt.add_argument("--max-ratio", type=float, help="length ratio filter: at most this far from the expected length (default: 3)")
+    bt.add_argument("--min-score", type=float, help="drop pairs whose mean token log-probability is lower (default: off)")
+    bt.add_argument("--id-column", help="id column of a corpus (default: id; rows are numbered without one)")
+    bt.add_argument("--beams", type=int, help="beam size of beam and noised-beam, and of --round-trip (default: 4)")
 
     run = sub.add_parser("run", parents=[logs], help="run a YAML run config now")
     run.add_argument("config", metavar="CONFIG")
@@ -69,23 +98,29 @@ _MISSING = {
     "sources": "no SOURCE given: name the files, folders, globs or URLs to translate",
     "to": "no target language: pass --to LANG[,LANG...] (or `to:` in the config)",
     "out": "no destination: pass --out DEST (or `out:` in the config)",
+    "from": "no language for the monolingual text: pass --from LANG (or `from:` in the config)",
 }
 
 
 def _validate(settings: dict):
     from pydantic import ValidationError
 
-    from babelflow.config import RunConfig
-
-    from babelflow.tasks.engines import UnknownEngine, check_engine
+    from babelflow.config import SAMPLING, BackTranslateConfig, validate_config
+    from babelflow.tasks.engines import UnknownEngine, check_engine, samples
 
     try:
-        config = RunConfig.model_validate(settings)
+        config = validate_config(settings)
         check_engine(config.engine)
+        if isinstance(config, BackTranslateConfig) and config.method in SAMPLING and not samples(config.engine):
+            raise ConfigError(f"engine {config.engine} cannot sample reproducibly per text; use --engine mbart for"
+                              f" --method {config.method}, or a search method (beam, greedy, noised-beam)")
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
             where = ".".join(str(p) for p in err["loc"]) or "config"
+            if where == "to" and err["type"] == "missing" and settings.get("flow") == "back_translate":
+                problems.append("no language for the synthetic sources: pass --to LANG (or `to:` in the config)")
+                continue
             if err["type"] == "missing" and where in _MISSING:
                 problems.append(_MISSING[where])
             else:
@@ -111,6 +146,31 @@ def _config(args: argparse.Namespace):
     return _validate(settings)
 
 
+def _back_translate_config(args: argparse.Namespace):
+    from babelflow.config import load_config_file
+
+    settings = {**(load_config_file(args.config) if args.config else {}), "flow": "back_translate"}
+    given = {
+        "sources": args.sources or None, "to": args.to, "out": args.out, "from": args.src_lang,
+        "engine": args.engine, "model": args.model, "workers": args.workers, "text_column": args.text_column,
+        "beams": args.beams, "max_batch_tokens": args.max_batch_tokens, "device": args.device, "cache": args.cache,
+        "allow_pickle": args.allow_pickle, "method": args.method, "topk": args.topk,
+        "temperature": args.temperature, "n": args.n, "seed": args.seed, "tag": args.tag,
+        "round_trip": args.round_trip, "keep_rejected": args.keep_rejected, "id_column": args.id_column,
+    }
+    settings.update({k: v for k, v in given.items() if v is not None})
+    filters = dict(settings.get("filters") or {})
+    for name in args.no_filter or []:
+        filters["max_ratio" if name == "ratio" else name] = None if name == "ratio" else False
+    if args.max_ratio is not None:
+        filters["max_ratio"] = args.max_ratio
+    if args.min_score is not None:
+        filters["min_score"] = args.min_score
+    if filters:
+        settings["filters"] = filters
+    return _validate(settings)
+
+
 def _prefect_defaults(args: argparse.Namespace) -> None:
     """Run offline, and quiet: the terminal shows the progress bar, failed documents and the summary;
     Prefect's own lines (server URL, flow-run names, a line per task) only with -v or --log-level.
@@ -133,7 +193,7 @@ def _prefect_defaults(args: argparse.Namespace) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from babelflow.config import load_config_file
 
-    return _translate(_validate(load_config_file(args.config)), args)
+    return _run(_validate(load_config_file(args.config)), args)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -146,22 +206,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if unscheduled:
         raise ConfigError(f"no `schedule` (cron) in: {', '.join(unscheduled)}")
     _prefect_defaults(args)
-    from babelflow.flows.translate_documents import serve
+    from babelflow.flows.serve import serve
 
     serve(configs)
     return 0
 
 
 def cmd_translate(args: argparse.Namespace) -> int:
-    return _translate(_config(args), args)
+    return _run(_config(args), args)
 
 
-def _translate(config, args: argparse.Namespace) -> int:
+def cmd_back_translate(args: argparse.Namespace) -> int:
+    return _run(_back_translate_config(args), args)
+
+
+def _run(config, args: argparse.Namespace) -> int:
     _prefect_defaults(args)
+    from babelflow.config import BackTranslateConfig
     from babelflow.connectors.sinks import DestinationBusy
     from babelflow.connectors.sources import SourceError
-    from babelflow.flows.translate_documents import run
     from babelflow.tasks.engines import STOP, ModelNotFound
+
+    if isinstance(config, BackTranslateConfig):
+        from babelflow.flows.back_translate import run
+        report = _report_back_translation
+    else:
+        from babelflow.flows.translate_documents import run
+        report = _report
 
     main_thread = threading.current_thread() is threading.main_thread()  # only it may handle signals
     before = {s: signal.signal(s, _interrupt) for s in (signal.SIGINT, signal.SIGTERM)} if main_thread else {}
@@ -182,7 +253,7 @@ def _translate(config, args: argparse.Namespace) -> int:
         STOP.clear()
         for signum, handler in before.items():  # one installed from C reads as None: the default is best
             signal.signal(signum, signal.SIG_DFL if handler is None else handler)
-    _report(summary)
+    report(summary)
     return summary.exit_code
 
 
@@ -200,6 +271,25 @@ def _report(summary) -> None:
         f" ({summary.segments} segments, {summary.translations} segment translations written:"
         f" {summary.unique_translated} unique texts translated, {summary.cache_hits} from cache,"
         f" {summary.suspect} suspect; model loaded in {summary.model_seconds:.1f} s; {summary.seconds:.1f} s in all);"
+        f" manifest: {summary.manifest}"
+    )
+
+
+def _report_back_translation(summary) -> None:
+    for source, message in summary.errors:
+        print(f"FAILED {source}: {message}", file=sys.stderr)
+    if summary.worker_deaths:
+        print(f"babelflow: a worker process died ({summary.worker_deaths} times); the shards it was running ran"
+              " again one at a time", file=sys.stderr)
+    if not summary.language_filter:
+        print("babelflow: the language filter is off: the detector does not know the language of --to",
+              file=sys.stderr)
+    dropped = ", ".join(f"{count} {name}" for name, count in summary.dropped.items() if count) or "none"
+    print(
+        f"{summary.documents} sources: {summary.ok} ok, {summary.error} failed; {summary.inputs} inputs ->"
+        f" {summary.outputs} pairs kept, dropped: {dropped} ({summary.segments} segments:"
+        f" {summary.unique_translated} texts translated, {summary.cache_hits} from cache; model loaded in"
+        f" {summary.model_seconds:.1f} s; {summary.seconds:.1f} s in all); dataset: {summary.dataset};"
         f" manifest: {summary.manifest}"
     )
 
@@ -268,7 +358,7 @@ def cmd_languages(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
-        command = {"translate": cmd_translate, "run": cmd_run, "serve": cmd_serve, "segment": cmd_segment,
+        command = {"translate": cmd_translate, "back-translate": cmd_back_translate, "run": cmd_run, "serve": cmd_serve, "segment": cmd_segment,
                    "languages": cmd_languages}[args.command]
         code = command(args)
         sys.stdout.flush()  # here, where a closed pipe is caught, rather than at exit

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from babelflow.languages import parse_targets, to_mbart
 
@@ -17,13 +17,14 @@ class ConfigError(ValueError):
     pass
 
 
-class RunConfig(BaseModel):
+class Settings(BaseModel):
+    """What every flow's config shares: where the input is, where the output goes, which engine and model,
+    how many workers, and the schedule."""
+
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
     sources: list[str] = Field(min_length=1)
-    to: list[str] = Field(min_length=1)
     out: str
-    src_lang: str = Field("auto", alias="from")
     engine: str = "mbart"  # a registered engine (babelflow.tasks.engines), checked before the run starts
     model: str = DEFAULT_MODEL
     workers: int | None = Field(None, ge=1)  # default: one per visible GPU, else 1
@@ -33,18 +34,31 @@ class RunConfig(BaseModel):
     shard_tokens: int = Field(65536, ge=64)
     device: str = "auto"
     cache: str | None = None  # translation cache folder or URL; default DEST/.babelflow/cache
-    force: bool = False  # translate every source again, changed or not
-    prune: bool = False  # delete the outputs of sources that disappeared since the last run
     storage: dict[str, dict[str, Any]] = {}  # fsspec options per protocol, e.g. s3: {endpoint_url: ...}
     schedule: str | None = None  # cron, for `babelflow serve`
     max_document_size: int = Field(64 * 2**20, ge=1)  # bytes; documents read whole (not corpora) above it fail
-    on_suspect: Literal["keep", "retry", "fail"] = "keep"  # degenerate translations: flag, retry, or fail the document
     allow_pickle: bool = False  # load pickle (.bin) checkpoints, which can run code; safetensors need no opt-in
 
     @field_validator("max_document_size", mode="before")
     @classmethod
     def _size(cls, value: int | str) -> int:
         return parse_size(value)
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _sources(cls, value: str | list[str]) -> list[str]:
+        return [value] if isinstance(value, str) else value
+
+
+class RunConfig(Settings):
+    """`babelflow translate`, and run configs without `flow:` or with `flow: translate_documents`."""
+
+    flow: Literal["translate_documents"] = "translate_documents"
+    to: list[str] = Field(min_length=1)
+    src_lang: str = Field("auto", alias="from")
+    force: bool = False  # translate every source again, changed or not
+    prune: bool = False  # delete the outputs of sources that disappeared since the last run
+    on_suspect: Literal["keep", "retry", "fail"] = "keep"  # degenerate translations: flag, retry, or fail the document
 
     @field_validator("to", mode="before")
     @classmethod
@@ -56,10 +70,62 @@ class RunConfig(BaseModel):
     def _source(cls, value: str) -> str:
         return "auto" if value.strip().lower() == "auto" else to_mbart(value)
 
-    @field_validator("sources", mode="before")
+
+SAMPLING = ("sample", "topk")  # decoded by sampling: each of --n samples drawn anew
+
+
+class Filters(BaseModel):
+    """What back-translation drops, each counted in the manifest; each on by default but `min_score`."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+    empty: bool = True  # no text in the output
+    copy_: bool = Field(True, alias="copy")  # the output is the input again (case and spacing aside)
+    max_ratio: float | None = Field(3.0, gt=1)  # length against the expected length for the pair, either way
+    language: bool = True  # the output is surely in another language than --to
+    duplicate: bool = True  # the same (input, output) pair again
+    min_score: float | None = None  # mean token log-probability below this
+
+
+class BackTranslateConfig(Settings):
+    """`babelflow back-translate`, and run configs with `flow: back_translate`."""
+
+    flow: Literal["back_translate"] = "back_translate"
+    src_lang: str = Field(alias="from")  # the monolingual text's language (the MT system's target)
+    to: str  # the synthetic sources' language
+    method: Literal["sample", "topk", "beam", "greedy", "noised-beam"] = "topk"
+    topk: int = Field(10, ge=1)
+    temperature: float = Field(1.0, gt=0)
+    n: int = Field(1, ge=1)  # outputs per input (sampling and noised-beam methods)
+    seed: int = 0
+    tag: str | None = None  # put in front of every synthetic source (tagged back-translation)
+    round_trip: bool = False  # translate each synthetic source back too (paraphrases)
+    id_column: str = "id"  # of a corpus; rows without one are numbered
+    filters: Filters = Filters()
+    keep_rejected: bool = False  # write dropped rows, with why, to DEST/rejected/
+    beams: int = Field(4, ge=1)  # for beam and noised-beam
+
+    @field_validator("src_lang", "to")
     @classmethod
-    def _sources(cls, value: str | list[str]) -> list[str]:
-        return [value] if isinstance(value, str) else value
+    def _language(cls, value: str) -> str:
+        return to_mbart(value)
+
+    @model_validator(mode="after")
+    def _check(self) -> "BackTranslateConfig":
+        if self.src_lang == self.to:
+            raise ValueError(f"--from and --to are both {self.to}: back-translation needs two languages")
+        if self.n > 1 and self.method in ("beam", "greedy"):
+            raise ValueError(f"--n {self.n} with --method {self.method}: a search gives one output per input;"
+                             " use a sampling method (sample, topk) or noised-beam for several")
+        if self.tag is not None and not self.tag.strip():
+            raise ValueError("--tag is empty")
+        return self
+
+
+def validate_config(settings: dict) -> RunConfig | BackTranslateConfig:
+    """The config of the flow it names (`flow:`, translate_documents by default)."""
+    kind = BackTranslateConfig if settings.get("flow") == "back_translate" else RunConfig
+    return kind.model_validate(settings)
 
 
 _UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}

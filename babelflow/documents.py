@@ -80,6 +80,7 @@ class Translation:
     # (source start, source end, target start, target end) character ranges; computed only for
     # segments whose markup must be projected.
     alignment: tuple[tuple[int, int, int, int], ...] | None = None
+    score: float | None = None  # mean token log-probability, when the engine was asked for it
 
 
 @dataclass

@@ -8,10 +8,10 @@ import time
 from prefect import flow, get_run_logger
 
 from babelflow.config import RunConfig
-from babelflow.connectors.sinks import destination_lock, join
+from babelflow.connectors.sinks import destination_lock
 from babelflow.connectors.sources import Source, check_sources, list_sources, use_storage_options
 from babelflow.prefect_api import prefect_api
-from babelflow.tasks.engines import EngineSpec, model_label, prepare_engine
+from babelflow.tasks.engines import model_label, prepare_engine
 from babelflow.tasks.formats import FormatOptions
 from babelflow.tasks.outputs import Outputs
 from babelflow.tasks.parts import groups, read_parts, requests
@@ -20,17 +20,8 @@ from babelflow.tasks.prune import prune
 from babelflow.tasks.report import RunSummary, progress_bar, publish
 from babelflow.tasks.runners import choose_runner
 from babelflow.tasks.state import RunState
-from babelflow.tasks.translator import Translator
+from babelflow.tasks.translator import Translator, cache_root, engine_spec
 from babelflow.tasks.write import SegmentsWriter, write_manifest
-
-
-def engine_spec(config: RunConfig) -> EngineSpec:
-    return EngineSpec(config.engine, config.model, config.beams, config.max_batch_tokens, config.device,
-                      allow_pickle=config.allow_pickle)
-
-
-def cache_root(config: RunConfig) -> str:
-    return config.cache or join(config.out, ".babelflow", "cache")
 
 
 @flow(name="translate_documents")
@@ -102,15 +93,3 @@ def run(config: RunConfig) -> RunSummary:
     prepare_engine(engine_spec(config))
     with prefect_api():
         return translate_documents(config)
-
-
-def serve(configs: dict[str, RunConfig]) -> None:
-    """Serve one deployment per config (named after it), on its cron schedule, until interrupted."""
-    from prefect import serve as prefect_serve
-
-    prefect_serve(*(
-        translate_documents.to_deployment(
-            name=name, cron=config.schedule, parameters={"config": config.model_dump(mode="json", by_alias=True)},
-        )
-        for name, config in configs.items()
-    ))

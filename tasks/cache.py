@@ -68,13 +68,15 @@ class TranslationCache:
         if not wanted:
             return {}
         texts = pa.array(sorted({text for _, _, text in wanted}), pa.string())
-        table = ds.dataset(self.parts, filesystem=self.fs, format="parquet").to_table(
+        # Parts written before scores existed have no score column: the schema reads it as null there.
+        table = ds.dataset(self.parts, filesystem=self.fs, format="parquet", schema=_arrow_schema()).to_table(
             filter=ds.field("text").isin(texts))
         found: dict[Key, Translation] = {}
-        columns = [table.column(c).to_pylist() for c in (*_SCHEMA, "alignment")]
-        for src, tgt, text, translation, alignment in zip(*columns):
+        columns = [table.column(c).to_pylist() for c in (*_SCHEMA, "alignment", "score")]
+        for src, tgt, text, translation, alignment, score in zip(*columns):
             if (src, tgt, text) in wanted:
-                found[(src, tgt, text)] = Translation(translation, tuple(map(tuple, alignment)) if alignment else None)
+                found[(src, tgt, text)] = Translation(
+                    translation, tuple(map(tuple, alignment)) if alignment else None, score)
         return found
 
     def add(self, shard: Shard, translations: list[Translation]) -> None:
@@ -89,6 +91,7 @@ class TranslationCache:
             "text": pa.array(shard.texts, pa.string()),
             "translation": pa.array([t.text for t in translations], pa.string()),
             "alignment": _alignments(translations),
+            "score": pa.array([t.score for t in translations], pa.float64()),
         })
         out = io.BytesIO()
         pq.write_table(table, out)
@@ -98,10 +101,21 @@ class TranslationCache:
         self._remember((shard.src, shard.tgt, text) for text in shard.texts)
 
 
+def _arrow_schema():
+    import pyarrow as pa
+
+    return pa.schema([*((name, pa.string()) for name in _SCHEMA), ("alignment", _alignment_type()), ("score", pa.float64())])
+
+
+def _alignment_type():
+    import pyarrow as pa
+
+    return pa.list_(pa.list_(pa.int32(), 4))
+
+
 def _alignments(translations: list[Translation]):
     import pyarrow as pa
 
-    kind = pa.list_(pa.list_(pa.int32(), 4))
     if not any(t.alignment for t in translations):
-        return pa.nulls(len(translations), kind)
-    return pa.array([list(map(list, t.alignment)) if t.alignment else None for t in translations], kind)
+        return pa.nulls(len(translations), _alignment_type())
+    return pa.array([list(map(list, t.alignment)) if t.alignment else None for t in translations], _alignment_type())

@@ -252,3 +252,19 @@ def _check_not_foreign(column: _Column, texts: list[str], targets: Sequence[str]
 def _foreign(name: str, share: str = "") -> str:
     return (f"detected {name}{f' ({share})' if share else ''}, a language the model cannot translate"
             " (`babelflow languages` lists those it can); pass --from LANG to translate it as one of them")
+
+
+def detectable(lang: str) -> bool:
+    """Whether the detector knows `lang` (an mBART code) and can tell it from others."""
+    return lang in _codes().values()
+
+
+def surely_not(texts: Sequence[str], lang: str) -> list[str | None]:
+    """Per text, the language it is surely in when that is not `lang` (an mBART code, or the English name
+    of a language the model does not know), else None: short or uncertain texts are given the benefit.
+    Among every language the detector knows: Danish is then named, not left unsure between its neighbours."""
+    found = []
+    for guess in guess_languages(texts, ()):
+        other = guess.lang if guess.lang is not None else guess.foreign
+        found.append(other if other is not None and other != lang else None)
+    return found

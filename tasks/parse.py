@@ -25,7 +25,7 @@ def read_document(source: Source, options: FormatOptions, src_lang: str, max_siz
     fmt = format_of(source.relpath)
     if fmt is None:
         raise DocumentError(f"unsupported format; babelflow reads {', '.join(sorted(EXTENSIONS))}")
-    whole = fmt not in STREAMING
+    whole = fmt not in STREAMING and not (fmt == "txt" and options.lines)
     if whole and source.size > max_size:
         raise DocumentError(_too_large(source.size, max_size))
     doc_id = hashlib.sha256(f"{source.url}\0{source.size}\0{source.version}".encode()).hexdigest()[:20]

@@ -44,6 +44,32 @@ class RunSummary:
             raise RuntimeError("internal error: a document was not accounted for in the manifest")
 
 
+@dataclass
+class BackTranslationSummary:
+    """What a back-translation run made: pairs kept and dropped (by filter), per source file accounted for."""
+
+    documents: int = 0
+    ok: int = 0
+    error: int = 0
+    inputs: int = 0  # rows with text to back-translate
+    outputs: int = 0  # pairs kept
+    dropped: dict[str, int] = field(default_factory=dict)  # per filter
+    segments: int = 0
+    unique_translated: int = 0
+    cache_hits: int = 0
+    model_seconds: float = 0.0
+    worker_deaths: int = 0
+    seconds: float = 0.0
+    dataset: str = ""
+    manifest: str = ""
+    language_filter: bool = True  # off when the detector does not know the synthetic sources' language
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (source, message)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.error else 0
+
+
 def progress_bar():
     from tqdm import tqdm
 
@@ -63,3 +89,17 @@ def publish(summary: RunSummary) -> None:
     failures = [{"source": s, "target": t, "error": e} for s, t, e in summary.errors]
     if failures:
         create_table_artifact(table=failures, key="translation-failures", description="documents that failed")
+
+
+def publish_back_translation(summary: BackTranslationSummary) -> None:
+    from prefect.artifacts import create_table_artifact
+
+    table = [{
+        "sources": summary.documents, "ok": summary.ok, "failed": summary.error, "inputs": summary.inputs,
+        "pairs kept": summary.outputs, **{f"dropped: {name}": count for name, count in summary.dropped.items()},
+        "unique translated": summary.unique_translated, "cache hits": summary.cache_hits, "seconds": summary.seconds,
+    }]
+    create_table_artifact(table=table, key="back-translation-summary", description="babelflow back-translation")
+    failures = [{"source": s, "error": e} for s, e in summary.errors]
+    if failures:
+        create_table_artifact(table=failures, key="back-translation-failures", description="sources that failed")

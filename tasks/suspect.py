@@ -26,14 +26,15 @@ _LOOP = re.compile(r"(.{1,40}?)\1{3,}", re.DOTALL)
 _MIN_LOOP = 16  # characters a loop must cover to count ("Zzzzz" is a word)
 
 
-def suspect(source: str, translation: str, src: str, tgt: str) -> str | None:
-    """Why `translation` looks degenerate (empty, too long, too short, repeats), or None."""
+def suspect(source: str, translation: str, src: str, tgt: str, ratio: float = RATIO) -> str | None:
+    """Why `translation` looks degenerate (empty, too long, too short, repeats), or None; `ratio` is how
+    far from its expected length, either way, a translation may be."""
     if not translation.strip():
         return "empty" if source.strip() else None
     expected = len(source) * DENSITY.get(iso(tgt), 1.0) / DENSITY.get(iso(src), 1.0)
-    if len(translation) > RATIO * expected + _SLACK:
+    if len(translation) > ratio * expected + _SLACK:
         return "too long"
-    if len(source) >= _MIN_SOURCE and len(translation) * RATIO < expected:
+    if len(source) >= _MIN_SOURCE and len(translation) * ratio < expected:
         return "too short"
     if _loops(translation) and not _loops(source):
         return "repeats"

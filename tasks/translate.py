@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -23,7 +23,8 @@ class ShardResult:
 
 
 def translate_shard(spec: EngineSpec, shard: Shard, threads: int = 0) -> ShardResult:
-    """Translations in shard order; aligned where the shard asks for it (texts with inline markup).
+    """Translations in shard order; aligned where the shard asks for it (texts with inline markup), and
+    scored when the engine setting asks for it.
     `threads` caps the CPU threads of a model sharing the machine with other workers."""
     t0 = time.perf_counter()
     engine = load_engine(spec)
@@ -31,12 +32,15 @@ def translate_shard(spec: EngineSpec, shard: Shard, threads: int = 0) -> ShardRe
     if threads and "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(threads)
     out = engine.translate(shard.texts, shard.src, shard.tgt)
+    if spec.scores:
+        scores = engine.score(shard.texts, [t.text for t in out], shard.src, shard.tgt)
+        out = [replace(t, score=s) for t, s in zip(out, scores, strict=True)]
     marked = [i for i, aligned in enumerate(shard.aligned) if aligned and out[i].text]
     if marked:
         sources = [shard.texts[i] for i in marked]
         alignments = engine.align(sources, [out[i].text for i in marked], shard.src, shard.tgt)
         for i, alignment in zip(marked, alignments, strict=True):
-            out[i] = Translation(out[i].text, tuple(alignment))
+            out[i] = replace(out[i], alignment=tuple(alignment))
     return ShardResult(out, load_seconds)
 
 

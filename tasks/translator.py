@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Mapping
 
+from babelflow.config import Settings
+from babelflow.connectors.sinks import join
 from babelflow.documents import Shard, Translation, exact_alignment, has_letters
 from babelflow.tasks.cache import TranslationCache
 from babelflow.tasks.dispatch import Dispatched, run_shards
@@ -21,6 +23,17 @@ from babelflow.tasks.suspect import suspect
 
 RETRY_BEAMS = 4  # --on-suspect retry: beam search of at least this width,
 RETRY_NO_REPEAT = 3  # and no n-gram of this many tokens twice
+
+
+def engine_spec(config: Settings, **decoding) -> EngineSpec:
+    """The engine setting a run config asks for; `decoding` sets how it decodes (see engines.DECODING)."""
+    spec = EngineSpec(config.engine, config.model, config.beams, config.max_batch_tokens, config.device,
+                      allow_pickle=config.allow_pickle)
+    return replace(spec, **decoding)
+
+
+def cache_root(config: Settings) -> str:
+    return config.cache or join(config.out, ".babelflow", "cache")
 
 
 @dataclass

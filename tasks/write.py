@@ -154,8 +154,7 @@ class SegmentsWriter:
             taken |= found
 
 
-def write_manifest(dest: str, rows: list[dict]) -> str:
+def write_manifest(dest: str, rows: list[dict], columns: dict[str, str] = MANIFEST_COLUMNS) -> str:
     url = join(dest, "manifest.parquet")
-    columns = {c: [r.get(c) for r in rows] for c in MANIFEST_COLUMNS}
-    write_bytes(url, _parquet_bytes(columns, MANIFEST_COLUMNS))
+    write_bytes(url, _parquet_bytes({c: [r.get(c) for r in rows] for c in columns}, columns))
     return url

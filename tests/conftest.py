@@ -151,3 +151,32 @@ def prefect_server(tmp_path_factory):
     finally:
         stop_group(proc, signal.SIGTERM)
         log.close()
+
+
+SECRET = "s3cr3t-Value-never-printed"  # the S3 secret key: it must never appear in any output
+
+
+@pytest.fixture(scope="session")
+def s3():
+    """moto's S3 server on 127.0.0.1, reached through s3fs with the standard AWS settings; one per session,
+    as moto keeps its buckets in the process whatever the server."""
+    import fsspec
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                                            "AWS_DEFAULT_REGION")}
+    os.environ.update(AWS_ENDPOINT_URL=f"http://{host}:{port}", AWS_ACCESS_KEY_ID="babelflow-test",
+                      AWS_SECRET_ACCESS_KEY=SECRET, AWS_DEFAULT_REGION="us-east-1")
+    fs = fsspec.filesystem("s3", skip_instance_cache=True)
+    fs.mkdir("corpus")
+    fs.mkdir("translated")
+    yield fs
+    server.stop()
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

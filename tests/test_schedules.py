@@ -13,7 +13,7 @@ import httpx
 import pyarrow.parquet as pq
 import yaml
 
-from babelflow.config import RunConfig, load_config_file
+from babelflow.config import load_config_file, validate_config
 from conftest import REPO, stop_group
 
 
@@ -40,12 +40,19 @@ def test_served_config_has_its_cron_and_a_triggered_run_translates_only_new_file
     assert first.returncode == 0, first.stderr
     (src / "new.txt").write_text("Arrived tonight.")
 
-    server = subprocess.Popen([sys.executable, "-m", "babelflow.cli", "serve", str(config)], env=env, cwd=REPO,
+    back = tmp_path / "nightly-bt.yaml"
+    back.write_text(f"flow: back_translate\nsources: [{src}]\nfrom: en\nto: fr\nout: {tmp_path / 'bt'}\n"
+                    "schedule: '0 4 * * *'\n")
+    server = subprocess.Popen([sys.executable, "-m", "babelflow.cli", "serve", str(config), str(back)], env=env, cwd=REPO,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deployment = _wait(lambda: next((d for d in httpx.post(f"{prefect_server}/deployments/filter", json={}).json()
                                          if d["name"] == "nightly-docs"), None), 120, "the deployment")
         assert [s["schedule"]["cron"] for s in deployment["schedules"]] == ["15 3 * * *"]
+        bt = _wait(lambda: next((d for d in httpx.post(f"{prefect_server}/deployments/filter", json={}).json()
+                                 if d["name"] == "nightly-bt"), None), 60, "the back-translation deployment")
+        flow = httpx.get(f"{prefect_server}/flows/{bt['flow_id']}").json()
+        assert (flow["name"], [s["schedule"]["cron"] for s in bt["schedules"]]) == ("back_translate", ["0 4 * * *"])
         run = httpx.post(f"{prefect_server}/deployments/{deployment['id']}/create_flow_run", json={}).json()
         state = _wait(lambda: (r := httpx.get(f"{prefect_server}/flow_runs/{run['id']}").json()).get("state_type")
                       in ("COMPLETED", "FAILED", "CRASHED") and r["state_type"], 240, "the triggered run")  # a busy server may answer an error
@@ -69,9 +76,9 @@ def test_prefect_yaml_deployments_are_valid_run_configs() -> None:
     assert spec["deployments"]
     for deployment in spec["deployments"]:
         module, function = deployment["entrypoint"].split(":")
-        assert (REPO / module).exists() and function == "translate_documents"
-        RunConfig.model_validate(deployment["parameters"]["config"])
+        config = validate_config(deployment["parameters"]["config"])
+        assert (REPO / module).exists() and function == config.flow
         assert deployment["schedules"][0]["cron"]
-    shipped = {p.stem: RunConfig.model_validate(load_config_file(str(p))) for p in (REPO / "configs").glob("*.yaml")}
+    shipped = {p.stem: validate_config(load_config_file(str(p))) for p in (REPO / "configs").glob("*.yaml")}
     for deployment in spec["deployments"]:
         assert shipped[deployment["name"]].schedule == deployment["schedules"][0]["cron"]

@@ -17,15 +17,17 @@ from babelflow.tasks.engines.hub import UnsafeModel, model_revision, refuse_cust
 class EngineType:
     load: Callable[[EngineSpec], Engine]  # called once per worker process
     needs_model: bool  # runs a model checkpoint: found, checked and versioned before a run starts
+    samples: bool  # can sample reproducibly per text (EngineSpec.sample)
 
 
 ENGINES: dict[str, EngineType] = {}
 _LOADED: dict[EngineSpec, Engine] = {}
 
 
-def register(name: str, load: Callable[[EngineSpec], Engine], *, needs_model: bool = False) -> None:
+def register(name: str, load: Callable[[EngineSpec], Engine], *, needs_model: bool = False,
+             samples: bool = False) -> None:
     """Make engine `name` available to every flow, the CLI and the config (`engine: name`)."""
-    ENGINES[name] = EngineType(load, needs_model)
+    ENGINES[name] = EngineType(load, needs_model, samples)
 
 
 def check_engine(name: str) -> None:
@@ -35,6 +37,10 @@ def check_engine(name: str) -> None:
 
 def needs_model(name: str) -> bool:
     return name in ENGINES and ENGINES[name].needs_model
+
+
+def samples(name: str) -> bool:
+    return name in ENGINES and ENGINES[name].samples
 
 
 def model_label(spec: EngineSpec) -> str:
@@ -66,7 +72,9 @@ def _identity(spec: EngineSpec) -> Engine:
     return IdentityEngine()
 
 
-register("mbart", _mbart, needs_model=True)
+register("mbart", _mbart, needs_model=True, samples=True)
+# CTranslate2 samples with one random generator per thread, seeded once: a text's sample would depend
+# on what that thread drew before, so it cannot be reproduced per text. It searches (beam, greedy).
 register("ct2", _ct2, needs_model=True)
 register("pseudo", _pseudo)
 register("identity", _identity)
@@ -119,4 +127,4 @@ class UnknownEngine(ModelNotFound):
 
 
 __all__ = ["DECODING", "ENGINES", "STOP", "Engine", "EngineSpec", "ModelNotFound", "UnknownEngine", "UnsafeModel",
-           "check_engine", "load_engine", "model_label", "needs_model", "prepare_engine", "register"]
+           "check_engine", "load_engine", "model_label", "needs_model", "prepare_engine", "register", "samples"]

@@ -43,11 +43,17 @@ class EngineSpec:
     device: str = "auto"
     no_repeat_ngram: int = 0  # forbid repeating any n-gram of this size (0: allowed), for retries of looping output
     allow_pickle: bool = False  # load pickle checkpoints (can run code); safetensors otherwise
+    sample: bool = False  # sample each token instead of searching (back-translation)
+    topk: int = 0  # sample among the k likeliest tokens (0: among all)
+    temperature: float = 1.0
+    seed: int = 0  # with sample_index and the text itself, decides every random draw of a text
+    sample_index: int = 0  # which of a text's samples this is
+    scores: bool = False  # also give each translation's mean token log-probability
 
 
 # The fields of EngineSpec that decide how an engine decodes (the rest say where and how fast): they
 # key the cache, and engines that differ only in them share one loaded model.
-DECODING = ("beams", "no_repeat_ngram")
+DECODING = ("beams", "no_repeat_ngram", "sample", "topk", "temperature", "seed", "sample_index", "scores")
 
 
 class Engine(Protocol):
@@ -57,4 +63,9 @@ class Engine(Protocol):
 
     def align(self, sources: Sequence[str], targets: Sequence[str], src: str, tgt: str) -> list[Alignment]:
         """Which part of each source produced which part of its translation (character ranges)."""
+        ...
+
+    def score(self, sources: Sequence[str], targets: Sequence[str], src: str, tgt: str) -> list[float | None]:
+        """The mean log-probability the model gives each target token (its end included), given the
+        source; None from an engine without a model."""
         ...

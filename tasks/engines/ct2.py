@@ -112,6 +112,15 @@ class CT2Engine:
             batch_done(len(batch))
         return results
 
+    def score(self, sources: Sequence[str], targets: Sequence[str], src: str, tgt: str) -> list[float]:
+        """Teacher-forced, by CTranslate2's scorer: the log-probability of each target token after the
+        language code, the end token included."""
+        source_tokens = [t[: self.text.max_input + 2] for t in self._tokens(sources, src)]
+        target_tokens = [t[: self.text.max_input + 2] for t in self._tokens(targets, tgt)]  # [tgt_code] text </s>
+        out = self.translator.score_batch(source_tokens, [t[:-1] for t in target_tokens], offset=1,
+                                          max_batch_size=self.spec.max_batch_tokens, batch_type="tokens")
+        return [sum(r.log_probs) / len(r.log_probs) if r.log_probs else 0.0 for r in out]
+
     def align(self, sources: Sequence[str], targets: Sequence[str], src: str, tgt: str) -> list[Alignment]:
         """Word alignment from the attention CTranslate2 returns when forced through the translation."""
         src_enc, tgt_enc, fits = self.text.encode_pairs(sources, targets, src, tgt)

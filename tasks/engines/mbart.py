@@ -10,6 +10,7 @@ from babelflow.documents import Alignment, Translation
 from babelflow.tasks.engines.base import STOP, EngineSpec, Interrupted, batch_done
 from babelflow.tasks.engines.hub import resolve_model, use_safetensors
 from babelflow.tasks.engines.mbart_text import MBartText, token_batches
+from babelflow.tasks.engines.sampling import sampler, uniforms
 from babelflow.tasks.engines.words import align_from_attention, monotone_alignment
 
 log = logging.getLogger(__name__)
@@ -45,15 +46,21 @@ class MBartEngine:
         forced_bos = tok.convert_tokens_to_ids(tgt)
         results: list[str] = [""] * len(texts)
         for batch in token_batches(order, [len(x) for x in ids], self.spec.max_batch_tokens):
-            rows = self._generate([ids[i] for i in batch], forced_bos)
+            draws = None
+            if self.spec.sample:
+                steps = max(self.text.max_new_tokens(len(ids[i])) for i in batch)
+                draws = uniforms(self.spec, src, tgt, [texts[i] for i in batch], steps)
+            rows = self._generate([ids[i] for i in batch], forced_bos, draws)
             for i, text in zip(batch, tok.batch_decode(rows, skip_special_tokens=True)):
                 results[i] = text.strip()
             batch_done(len(batch))
         return results
 
-    def _generate(self, batch: list[list[int]], forced_bos: int) -> list[list[int]]:
-        """Output ids per input; on CUDA out-of-memory the batch is halved and retried."""
+    def _generate(self, batch: list[list[int]], forced_bos: int, draws=None) -> list[list[int]]:
+        """Output ids per input; on CUDA out-of-memory the batch is halved and retried. With `draws`
+        (each row's uniform numbers), each token is sampled from its row's own draws."""
         import torch
+        from transformers import LogitsProcessorList
 
         limits = [self.text.max_new_tokens(len(x)) for x in batch]
         enc = self.text.tokenizer.pad({"input_ids": batch}, return_tensors="pt")
@@ -69,6 +76,7 @@ class MBartEngine:
                     do_sample=False,
                     max_new_tokens=max(limits),
                     stopping_criteria=_stop_on_interrupt(),
+                    logits_processor=LogitsProcessorList([sampler(self.spec, draws)] if draws is not None else []),
                 )
         except torch.OutOfMemoryError:
             if len(batch) == 1:
@@ -76,7 +84,8 @@ class MBartEngine:
             torch.cuda.empty_cache()
             half = len(batch) // 2
             log.warning("out of memory on a batch of %d; retrying in halves", len(batch))
-            return self._generate(batch[:half], forced_bos) + self._generate(batch[half:], forced_bos)
+            return (self._generate(batch[:half], forced_bos, None if draws is None else draws[:half])
+                    + self._generate(batch[half:], forced_bos, None if draws is None else draws[half:]))
         if STOP.is_set():
             raise Interrupted("the run was interrupted")
         # Each output gets its own length limit, so its text does not depend on its batch mates:
@@ -121,6 +130,40 @@ class MBartEngine:
                     )
         finally:
             self.model.set_attn_implementation(previous)
+        return results
+
+
+    def score(self, sources: Sequence[str], targets: Sequence[str], src: str, tgt: str) -> list[float]:
+        """Teacher-forced: one pass over (source, translation), the same for every decoding method (a
+        sampled token's probability is the model's, not the tempered or truncated one it was drawn from)."""
+        import torch
+
+        tok = self.text.tokenizer
+        tok.src_lang = src
+        src_ids = [x[: self.text.max_input + 2] for x in tok(list(sources))["input_ids"]]
+        tok.src_lang = tgt  # `[tgt_code] text </s>`: the code is forced, so not scored
+        tgt_ids = [x[: self.text.max_input + 2] for x in tok(list(targets))["input_ids"]]
+        lengths = [len(a) + len(b) for a, b in zip(src_ids, tgt_ids)]
+        start_id = self.model.config.decoder_start_token_id
+        vocab = self.model.config.vocab_size
+        results = [0.0] * len(sources)
+        # The logits of a batch take batch x length x vocabulary floats: a quarter of the token budget.
+        budget = max(64, self.spec.max_batch_tokens // 4)
+        for batch in token_batches(sorted(range(len(sources)), key=lambda i: lengths[i]), lengths, budget):
+            enc = tok.pad({"input_ids": [src_ids[i] for i in batch]}, return_tensors="pt")
+            dec = tok.pad({"input_ids": [[start_id] + tgt_ids[i][:-1] for i in batch]}, return_tensors="pt")
+            labels = tok.pad({"input_ids": [tgt_ids[i] for i in batch]}, return_tensors="pt")
+            with torch.inference_mode():
+                logits = self.model(
+                    input_ids=enc["input_ids"].to(self.device), attention_mask=enc["attention_mask"].to(self.device),
+                    decoder_input_ids=dec["input_ids"].to(self.device),
+                    decoder_attention_mask=dec["attention_mask"].to(self.device),
+                ).logits[..., :vocab].float()
+                picked = torch.log_softmax(logits, dim=-1).gather(-1, labels["input_ids"].to(self.device).unsqueeze(-1))
+            picked = picked.squeeze(-1).cpu()
+            for row, i in enumerate(batch):
+                n = len(tgt_ids[i])
+                results[i] = float(picked[row, 1:n].mean()) if n > 1 else 0.0
         return results
 
 

@@ -24,3 +24,6 @@ class PseudoEngine:
 
     def align(self, sources: Sequence[str], targets: Sequence[str], src: str, tgt: str) -> list[Alignment]:
         return [exact_alignment(len(t)) for t in targets]
+
+    def score(self, sources: Sequence[str], targets: Sequence[str], src: str, tgt: str) -> list[float | None]:
+        return [None] * len(targets)  # no model, no probability

@@ -20,6 +20,7 @@ from babelflow.documents import Block
 @dataclass(frozen=True)
 class FormatOptions:
     text_column: str = "text"
+    lines: bool = False  # plain text: a block per line (a monolingual corpus), not per paragraph
 
 
 @dataclass

@@ -67,3 +67,11 @@ class Writer:
 
     def close(self) -> None:
         pass
+
+
+def records(doc: Document):
+    """The part's rows as an Arrow table of strings, one column per header field."""
+    import pyarrow as pa
+
+    (header, *_), rows = doc.skeleton
+    return pa.table({name: pa.array([r[i] for r in rows], pa.string()) for i, name in enumerate(header)})

@@ -61,3 +61,13 @@ class Writer:
 
     def close(self) -> None:
         pass
+
+
+def records(doc: Document):
+    """The part's objects as an Arrow table (each key a column)."""
+    import pyarrow as pa
+
+    try:
+        return pa.Table.from_pylist(doc.skeleton[0])
+    except (pa.ArrowException, ValueError, TypeError) as exc:
+        raise DocumentError(f"its objects do not make one table (a key holds values of different types): {exc}") from exc

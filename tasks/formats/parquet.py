@@ -6,7 +6,7 @@ from typing import BinaryIO, Iterator
 
 from babelflow.documents import DocumentError
 from babelflow.tasks.formats import FormatOptions, Parsed
-from babelflow.tasks.formats.table import ROWS, TableWriter, cell_blocks, check_text_column
+from babelflow.tasks.formats.table import ROWS, TableWriter, cell_blocks, check_text_column, records  # noqa: F401 (records: this format's)
 
 
 def read_parts(f: BinaryIO, options: FormatOptions) -> Iterator[Parsed]:

@@ -77,3 +77,9 @@ class TableWriter:
 
     def close(self) -> None:
         self.writer.close()
+
+
+def records(doc: Document):
+    """The part's rows with all their columns, as an Arrow table: what outputs that carry a corpus's
+    columns (back-translation) take them from."""
+    return doc.skeleton[0]
