@@ -32,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     shared.add_argument("--model", help=f"hub id or local directory (default: {DEFAULT_MODEL})")
     shared.add_argument("--config", help="YAML run config; command-line options override it")
     shared.add_argument("--workers", type=int, help="worker processes, each loading the model once (default: one per visible GPU, else 1)")
+    shared.add_argument("--runner", choices=["local", "ray"],
+                        help="local (default): worker processes on this machine; ray: model replicas on a Ray cluster")
+    shared.add_argument("--ray-address", help="the Ray cluster: auto, HOST:PORT or ray://HOST:PORT (default: start one here)")
     shared.add_argument("--text-column", help="text column of Parquet/JSONL/CSV corpora (default: text)")
     shared.add_argument("--max-batch-tokens", type=int, help="padded tokens per model batch (default: 8192)")
     shared.add_argument("--device", help="auto (default), cpu, cuda, cuda:1, ...")
@@ -137,7 +140,8 @@ def _config(args: argparse.Namespace):
     settings = load_config_file(args.config) if args.config else {}
     given = {
         "sources": args.sources or None, "to": args.to, "out": args.out, "from": args.src_lang,
-        "engine": args.engine, "model": args.model, "workers": args.workers, "text_column": args.text_column,
+        "engine": args.engine, "model": args.model, "workers": args.workers, "runner": args.runner,
+        "ray_address": args.ray_address, "text_column": args.text_column,
         "beams": args.beams, "max_batch_tokens": args.max_batch_tokens, "device": args.device, "cache": args.cache,
         "force": args.force, "prune": args.prune, "max_document_size": args.max_document_size,
         "on_suspect": args.on_suspect, "allow_pickle": args.allow_pickle,
@@ -152,7 +156,8 @@ def _back_translate_config(args: argparse.Namespace):
     settings = {**(load_config_file(args.config) if args.config else {}), "flow": "back_translate"}
     given = {
         "sources": args.sources or None, "to": args.to, "out": args.out, "from": args.src_lang,
-        "engine": args.engine, "model": args.model, "workers": args.workers, "text_column": args.text_column,
+        "engine": args.engine, "model": args.model, "workers": args.workers, "runner": args.runner,
+        "ray_address": args.ray_address, "text_column": args.text_column,
         "beams": args.beams, "max_batch_tokens": args.max_batch_tokens, "device": args.device, "cache": args.cache,
         "allow_pickle": args.allow_pickle, "method": args.method, "topk": args.topk,
         "temperature": args.temperature, "n": args.n, "seed": args.seed, "tag": args.tag,
@@ -270,9 +275,14 @@ def _report(summary) -> None:
         f" {summary.skipped} unchanged (skipped), all accounted for"
         f" ({summary.segments} segments, {summary.translations} segment translations written:"
         f" {summary.unique_translated} unique texts translated, {summary.cache_hits} from cache,"
-        f" {summary.suspect} suspect; model loaded in {summary.model_seconds:.1f} s; {summary.seconds:.1f} s in all);"
+        f" {summary.suspect} suspect; {_loads(summary)}; {summary.seconds:.1f} s in all);"
         f" manifest: {summary.manifest}"
     )
+
+
+def _loads(summary) -> str:
+    """The longest model load, and how many there were (one per worker, none if loaded already)."""
+    return f"model loaded in {summary.model_seconds:.1f} s ({summary.model_loads} loads)"
 
 
 def _report_back_translation(summary) -> None:
@@ -288,8 +298,8 @@ def _report_back_translation(summary) -> None:
     print(
         f"{summary.documents} sources: {summary.ok} ok, {summary.error} failed; {summary.inputs} inputs ->"
         f" {summary.outputs} pairs kept, dropped: {dropped} ({summary.segments} segments:"
-        f" {summary.unique_translated} texts translated, {summary.cache_hits} from cache; model loaded in"
-        f" {summary.model_seconds:.1f} s; {summary.seconds:.1f} s in all); dataset: {summary.dataset};"
+        f" {summary.unique_translated} texts translated, {summary.cache_hits} from cache; {_loads(summary)};"
+        f" {summary.seconds:.1f} s in all); dataset: {summary.dataset};"
         f" manifest: {summary.manifest}"
     )
 

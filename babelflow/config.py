@@ -27,7 +27,10 @@ class Settings(BaseModel):
     out: str
     engine: str = "mbart"  # a registered engine (babelflow.tasks.engines), checked before the run starts
     model: str = DEFAULT_MODEL
-    workers: int | None = Field(None, ge=1)  # default: one per visible GPU, else 1
+    workers: int | None = Field(None, ge=1)  # default: one per visible GPU, else 1 (with Ray: per GPU of the cluster)
+    runner: Literal["local", "ray"] = "local"  # where shards run: worker processes here, or model replicas on Ray
+    ray_address: str | None = None  # auto, ray://HOST:PORT or HOST:PORT; none: a Ray instance of this run's own
+    ray_init: dict[str, Any] = {}  # more ray.init() arguments (runtime_env, namespace, ...)
     text_column: str = "text"
     beams: int = Field(1, ge=1)
     max_batch_tokens: int = Field(8192, ge=64)

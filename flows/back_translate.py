@@ -59,7 +59,7 @@ def _back_translate(config: BackTranslateConfig) -> BackTranslationSummary:
     summary.language_filter = judge.language or not config.filters.language
     rows: dict[str, dict] = {}
     specs = decoding_specs(config)
-    with progress_bar() as bar, choose_runner(specs[0], config.workers) as runner:
+    with progress_bar() as bar, choose_runner(specs[0], config) as runner:
         translators = [Translator(spec, cache_root(config), runner, shard_tokens=config.shard_tokens, progress=bar)
                        for spec in specs]
         # Round trips go back into --from by the run's beam search: a paraphrase, not another sample.
@@ -130,6 +130,7 @@ def _count(summary: BackTranslationSummary, group: list[Part], samples: list) ->
         summary.unique_translated += results.sent
         summary.cache_hits += len(results.cached)
         summary.model_seconds = max(summary.model_seconds, results.load_seconds)
+        summary.model_loads += results.model_loads
         summary.worker_deaths += results.worker_deaths
 
 

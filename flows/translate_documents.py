@@ -38,7 +38,7 @@ def _translate(config: RunConfig) -> RunSummary:
     state = RunState(config.out).load()
     summary = RunSummary(documents=len(sources), targets=len(config.to), pruned=config.prune)
     writer = SegmentsWriter(config.out, spec.name, model_label(spec))
-    with progress_bar() as bar, choose_runner(spec, config.workers) as runner:
+    with progress_bar() as bar, choose_runner(spec, config) as runner:
         translator = Translator(spec, cache_root(config), runner, shard_tokens=config.shard_tokens,
                                 on_suspect=config.on_suspect, progress=bar)
         rows, needed = plan(sources, config.to, state, translator.engine_key, config.force)
@@ -68,6 +68,7 @@ def _translate_documents(config: RunConfig, translator: Translator, sources: lis
             summary.unique_translated += results.sent
             summary.cache_hits += len(results.cached)
             summary.model_seconds = max(summary.model_seconds, results.load_seconds)
+            summary.model_loads += results.model_loads
             summary.worker_deaths += results.worker_deaths
     return rows
 

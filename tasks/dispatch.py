@@ -22,6 +22,7 @@ class Dispatched:
     errors: dict[Key, str] = field(default_factory=dict)  # why the texts of failed shards have no translation
     worker_deaths: int = 0
     load_seconds: float = 0.0  # the longest a worker spent loading its engine
+    model_loads: int = 0  # engines loaded by workers: one per worker, unless workers are recycled
 
 
 def run_shards(runner: Runner, spec: EngineSpec, shards: list[Shard],
@@ -86,6 +87,7 @@ class _Dispatch:
     def record(self, done: ShardDone) -> bool:
         """The shard's outcome; False if its worker died under it."""
         self.out.load_seconds = max(self.out.load_seconds, done.load_seconds)
+        self.out.model_loads += done.loaded
         if isinstance(done.error, WorkerDied):
             return False
         if done.error is not None:

@@ -20,6 +20,7 @@ class RunSummary:
     suspect: int = 0  # segments whose translation looks degenerate (see tasks/suspect.py)
     characters: int = 0
     model_seconds: float = 0.0  # loading the engine, on the worker that took longest
+    model_loads: int = 0  # by workers (one per worker; 0 when this process had it loaded already)
     worker_deaths: int = 0
     seconds: float = 0.0
     manifest: str = ""
@@ -58,6 +59,7 @@ class BackTranslationSummary:
     unique_translated: int = 0
     cache_hits: int = 0
     model_seconds: float = 0.0
+    model_loads: int = 0
     worker_deaths: int = 0
     seconds: float = 0.0
     dataset: str = ""

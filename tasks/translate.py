@@ -10,7 +10,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from babelflow.documents import Shard, Translation
-from babelflow.tasks.engines import STOP, EngineSpec, load_engine
+from babelflow.tasks.engines import STOP, EngineSpec, is_loaded, load_engine
 
 
 @dataclass
@@ -20,6 +20,7 @@ class ShardResult:
 
     translations: list[Translation]
     load_seconds: float  # spent loading the engine (0 once it is loaded in this process)
+    loaded: bool = False  # this shard's worker loaded the engine for it (counted per run: one per worker)
 
 
 def translate_shard(spec: EngineSpec, shard: Shard, threads: int = 0) -> ShardResult:
@@ -27,6 +28,7 @@ def translate_shard(spec: EngineSpec, shard: Shard, threads: int = 0) -> ShardRe
     scored when the engine setting asks for it.
     `threads` caps the CPU threads of a model sharing the machine with other workers."""
     t0 = time.perf_counter()
+    loaded = not is_loaded(spec)
     engine = load_engine(spec)
     load_seconds = time.perf_counter() - t0
     if threads and "torch" in sys.modules:
@@ -41,7 +43,7 @@ def translate_shard(spec: EngineSpec, shard: Shard, threads: int = 0) -> ShardRe
         alignments = engine.align(sources, [out[i].text for i in marked], shard.src, shard.tgt)
         for i, alignment in zip(marked, alignments, strict=True):
             out[i] = replace(out[i], alignment=tuple(alignment))
-    return ShardResult(out, load_seconds)
+    return ShardResult(out, load_seconds, loaded)
 
 
 def _not_interrupted(task, task_run, state) -> bool:

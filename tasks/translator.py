@@ -48,6 +48,7 @@ class Results:
     sent: int
     worker_deaths: int = 0
     load_seconds: float = 0.0  # the longest a worker spent loading its engine
+    model_loads: int = 0
 
 
 class Translator:
@@ -82,7 +83,7 @@ class Translator:
         suspects = {k: why for k in requests if k not in own and k in translated
                     and (why := suspect(k[2], translated[k].text, k[0], k[1]))}
         results = Results(translated, cached, dispatched.errors, suspects, sum(len(s.texts) for s in shards),
-                          dispatched.worker_deaths, dispatched.load_seconds)
+                          dispatched.worker_deaths, dispatched.load_seconds, dispatched.model_loads)
         if suspects and self.on_suspect == "retry":
             self._retry(requests, results)
         return results
@@ -109,6 +110,7 @@ class Translator:
         again = self.retry_cache.lookup(set(suspects))
         _, dispatched = self._run(retry, self.retry_cache, {k: requests[k] for k in suspects}, again)
         results.worker_deaths += dispatched.worker_deaths  # a failed retry keeps the first translation
+        results.model_loads += dispatched.model_loads
         for key, new in again.items():
             if key in suspects and suspect(key[2], new.text, key[0], key[1]) is None:
                 results.translated[key] = new

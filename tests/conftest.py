@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 _HOME = tempfile.mkdtemp(prefix="babelflow-tests-")
@@ -23,7 +23,6 @@ os.environ.update(
     TOKENIZERS_PARALLELISM="false",
 )
 
-import httpx  # noqa: E402
 import pytest  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -123,34 +122,47 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def prefect_server(tmp_path_factory):
-    home = tmp_path_factory.mktemp("prefect-server")
+_WAIT_FOR_SERVER = """
+import sys, time, httpx
+deadline = time.monotonic() + 180
+while time.monotonic() < deadline:
+    try:
+        if httpx.get(sys.argv[1] + "/health", timeout=2).status_code == 200:
+            sys.exit(0)
+    except httpx.HTTPError:
+        pass
+    time.sleep(0.5)
+sys.exit(1)
+"""
+
+
+@contextlib.contextmanager
+def running_prefect_server(home: Path, within: tuple[str, ...] = ()):
+    """A real `prefect server start` on 127.0.0.1, its API URL yielded once it answers; `within` prefixes
+    its commands (nsenter into a network namespace: then it is that namespace's loopback)."""
     port = free_port()
     env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_UI_ENABLED": "false"}
     env.pop("PREFECT_API_URL", None)
     log = open(home / "server.log", "wb")
     prefect = Path(sys.executable).parent / "prefect"
     proc = subprocess.Popen(
-        [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        [*within, str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
         env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}/api"
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((home / "server.log").read_text()[-3000:])
-            time.sleep(0.5)
+        if subprocess.run([*within, sys.executable, "-c", _WAIT_FOR_SERVER, url], env=env).returncode != 0:
+            raise RuntimeError((home / "server.log").read_text()[-3000:])
         yield url
     finally:
         stop_group(proc, signal.SIGTERM)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory):
+    with running_prefect_server(tmp_path_factory.mktemp("prefect-server")) as url:
+        yield url
 
 
 SECRET = "s3cr3t-Value-never-printed"  # the S3 secret key: it must never appear in any output

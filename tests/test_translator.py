@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from babelflow.config import RunConfig
 from babelflow.documents import Shard
 from babelflow.tasks.engines import EngineSpec
 from babelflow.tasks.runners import ShardDone, WorkerDied, choose_runner
@@ -73,7 +74,8 @@ def _translate(runner, cache: Path, keys=KEYS, engine: str = "pseudo"):
 
 def test_results_are_the_same_on_any_runner_and_the_cache_answers_a_second_time(tmp_path) -> None:
     keys = {k: v for k, v in KEYS.items() if "POISON" not in k[2]}
-    on_prefect = _translate(choose_runner(EngineSpec("pseudo"), 1), tmp_path / "a", keys)
+    config = RunConfig(sources=[str(tmp_path)], to=["fr"], out=str(tmp_path / "out"), workers=1)
+    on_prefect = _translate(choose_runner(EngineSpec("pseudo"), config), tmp_path / "a", keys)
     inline = InlineRunner()
     on_inline = _translate(inline, tmp_path / "b", keys)
     assert on_prefect.translated == on_inline.translated

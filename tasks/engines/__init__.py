@@ -106,6 +106,12 @@ def _identity_of(spec: EngineSpec, revision: str) -> list:
     return identity + [others] if others else identity
 
 
+def is_loaded(spec: EngineSpec) -> bool:
+    """Whether this process holds the model of `spec` already (loaded for it, or for a decoding variant)."""
+    decoding = {f: getattr(spec, f) for f in DECODING}
+    return any(replace(s, **decoding) == spec for s in _LOADED)
+
+
 def load_engine(spec: EngineSpec) -> Engine:
     """The engine for `spec`, built on first use in this process and reused after. Engines that differ
     only in how they decode (a retry's beams) share one loaded model: model engines read those settings
@@ -127,4 +133,4 @@ class UnknownEngine(ModelNotFound):
 
 
 __all__ = ["DECODING", "ENGINES", "STOP", "Engine", "EngineSpec", "ModelNotFound", "UnknownEngine", "UnsafeModel",
-           "check_engine", "load_engine", "model_label", "needs_model", "prepare_engine", "register", "samples"]
+           "check_engine", "is_loaded", "load_engine", "model_label", "needs_model", "prepare_engine", "register", "samples"]

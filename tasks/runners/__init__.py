@@ -5,19 +5,25 @@
 
 from __future__ import annotations
 
+from babelflow.config import Settings
 from babelflow.tasks.engines import EngineSpec, needs_model
 from babelflow.tasks.runners.base import Runner, ShardDone, WorkerDied
 
 __all__ = ["Runner", "ShardDone", "WorkerDied", "choose_runner", "visible_gpus"]
 
 
-def choose_runner(spec: EngineSpec, workers: int | None) -> Runner:
-    """One worker in this process, or worker processes that each load the model once: by default one
-    per visible GPU, else `workers`, each on its own GPU or with its share of the CPU cores."""
+def choose_runner(spec: EngineSpec, config: Settings) -> Runner:
+    """The runner the config asks for. Locally: one worker in this process, or worker processes that each
+    load the model once, by default one per visible GPU, else `workers`, each on its own GPU or with its
+    share of the CPU cores. On Ray: long-lived model replicas, one per GPU of the cluster by default."""
+    if config.runner == "ray":
+        from babelflow.tasks.runners.ray_actors import RayRunner
+
+        return RayRunner(spec, config.workers, config.ray_address, config.ray_init)
     from babelflow.tasks.runners.prefect_tasks import PrefectRunner, in_process, process_slots
 
     gpus = visible_gpus(spec)
-    count = workers or max(gpus, 1)
+    count = config.workers or max(gpus, 1)
     return PrefectRunner([in_process()] if count == 1 else process_slots(count, gpus))
 
 

@@ -23,6 +23,7 @@ class ShardDone:
     translations: list[Translation] | None = None
     error: BaseException | None = None
     load_seconds: float = 0.0  # spent loading the engine first, on a worker that had not yet
+    loaded: bool = False  # the worker loaded the engine for this shard
 
 
 class Runner(Protocol):

@@ -114,7 +114,7 @@ class PrefectRunner:
         slot.running -= 1
         try:
             result = future.result()
-            return ShardDone(shard, result.translations, load_seconds=result.load_seconds)
+            return ShardDone(shard, result.translations, load_seconds=result.load_seconds, loaded=result.loaded)
         except BrokenProcessPool:
             slot.broken = True
             return ShardDone(shard, error=WorkerDied("its worker process died"))
