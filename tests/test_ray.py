@@ -164,3 +164,20 @@ def test_back_translation_on_ray_is_the_local_dataset(ray_cluster, sources, tiny
         return sorted((r["id"], r["sample_index"], r["synthetic_source"]) for r in table.to_pylist())
 
     assert rows(tmp_path / "ray") == rows(tmp_path / "local")
+
+
+def test_ctrl_c_cancels_the_ray_work_and_leaves_no_replica(ray_cluster, sources, tiny_model, tmp_path) -> None:
+    dest = tmp_path / "ray"
+    run = ray_cluster.popen(_on_ray(*_translate(sources, dest, tiny_model), "--workers", "2"))
+    deadline = time.monotonic() + 300
+    while len(_replica_pids()) < 2:
+        assert run.poll() is None, run.stderr.read()[-3000:]
+        assert time.monotonic() < deadline, "no replica started"
+        time.sleep(0.05)
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 130, err
+    deadline = time.monotonic() + 30
+    while _replica_pids():
+        assert time.monotonic() < deadline, "replicas left running after the interrupt"
+        time.sleep(0.2)
