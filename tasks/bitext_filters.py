@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 
 from babelflow.config import Filters
-from babelflow.tasks.detect import detectable, surely_not
+from babelflow.tasks.detect import detectable, load_detector, surely_not
 from babelflow.tasks.suspect import suspect
 from babelflow.tasks.synthetic import Pair
 
@@ -24,6 +25,9 @@ class PairFilter:
         self.tgt = tgt  # the synthetic source's (--to)
         self.seen: set[bytes] = set()
         self.language = filters.language and detectable(tgt)
+        self.loading = threading.Thread(target=load_detector, daemon=True) if self.language else None
+        if self.loading is not None:  # while the first pairs are translated
+            self.loading.start()
 
     def judge(self, pairs: list[Pair]) -> None:
         """Set `reason` on each pair that is dropped."""
@@ -39,6 +43,7 @@ class PairFilter:
             elif f.max_ratio is not None and (why := suspect(p.target, synthetic, self.src, self.tgt, f.max_ratio)):
                 p.reason = f"ratio: {why}"
         if self.language:
+            self.loading.join()
             open_ = [p for p in pairs if p.reason is None]
             for p, other in zip(open_, surely_not([p.synthetic for p in open_], self.tgt)):
                 if other is not None:

@@ -259,6 +259,12 @@ def detectable(lang: str) -> bool:
     return lang in _codes().values()
 
 
+def load_detector() -> None:
+    """Load the detector of every language now (about 10 s and 300 MB, once per process), e.g. in a
+    thread while the model translates, rather than when the first texts need it."""
+    _detector(True)
+
+
 def surely_not(texts: Sequence[str], lang: str) -> list[str | None]:
     """Per text, the language it is surely in when that is not `lang` (an mBART code, or the English name
     of a language the model does not know), else None: short or uncertain texts are given the benefit.
