@@ -111,6 +111,8 @@ class BackTranslateConfig(Settings):
     @field_validator("src_lang", "to")
     @classmethod
     def _language(cls, value: str) -> str:
+        if "," in value or value.strip().lower() == "auto":
+            raise ValueError(f"{value!r}: back-translation goes from one given language to one other")
         return to_mbart(value)
 
     @model_validator(mode="after")

@@ -236,6 +236,8 @@ def test_usage_errors(cli, mono, tiny_model, tmp_path) -> None:
     code, _, err = cli("back-translate", mono, "--from", "de", "--to", "en", "--out", tmp_path, "--method", "beam",
                        "--n", "3")
     assert code == 2 and "sampling method" in err
+    code, _, err = cli("back-translate", mono, "--from", "de", "--to", "en,fr", "--out", tmp_path)
+    assert code == 2 and "one given language to one other" in err
 
 
 def test_ct2_searches_and_scores(cli, mono, tiny_model, tmp_path) -> None:
