@@ -282,7 +282,8 @@ def _report(summary) -> None:
 
 def _loads(summary) -> str:
     """The longest model load, and how many there were (one per worker, none if loaded already)."""
-    return f"model loaded in {summary.model_seconds:.1f} s ({summary.model_loads} loads)"
+    loads = summary.model_loads
+    return f"model loaded in {summary.model_seconds:.1f} s ({loads} load{'' if loads == 1 else 's'})"
 
 
 def _report_back_translation(summary) -> None:

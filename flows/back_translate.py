@@ -27,7 +27,7 @@ from babelflow.tasks.translator import Translator, cache_root, engine_spec
 from babelflow.tasks.write import write_manifest
 
 MANIFEST_COLUMNS = {
-    "source": "string", "status": "string", "error": "string", "src_lang": "string", "tgt_lang": "string",
+    "source": "string", "status": "string", "error": "string", "from_lang": "string", "to_lang": "string",
     "method": "string", "n_rows": "int64", "n_inputs": "int64", "n_segments": "int64", "n_outputs": "int64",
     **{f"dropped_{r}": "int64" for r in REASONS}, "seconds": "double",
 }
@@ -96,7 +96,7 @@ def _write(part: Part, made: list, config: BackTranslateConfig, writer: BitextWr
            seconds: float) -> None:
     """The part's pairs into the dataset, its counts into its source's manifest row."""
     row = rows.setdefault(part.source.url, dict(
-        source=part.source.url, status="ok", error=None, src_lang=config.src_lang, tgt_lang=config.to,
+        source=part.source.url, status="ok", error=None, from_lang=config.src_lang, to_lang=config.to,
         method=config.method, n_rows=0, n_inputs=0, n_segments=0, n_outputs=0, seconds=0.0,
         **{f"dropped_{r}": 0 for r in REASONS}, parts=0,
     ))
