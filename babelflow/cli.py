@@ -108,15 +108,12 @@ _MISSING = {
 def _validate(settings: dict):
     from pydantic import ValidationError
 
-    from babelflow.config import SAMPLING, BackTranslateConfig, validate_config
-    from babelflow.tasks.engines import UnknownEngine, check_engine, samples
+    from babelflow.config import validate_config
+    from babelflow.tasks.engines import UnknownEngine, check_engine
 
     try:
         config = validate_config(settings)
         check_engine(config.engine)
-        if isinstance(config, BackTranslateConfig) and config.method in SAMPLING and not samples(config.engine):
-            raise ConfigError(f"engine {config.engine} cannot sample reproducibly per text; use --engine mbart for"
-                              f" --method {config.method}, or a search method (beam, greedy, noised-beam)")
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
@@ -134,36 +131,32 @@ def _validate(settings: dict):
     return config
 
 
-def _config(args: argparse.Namespace):
+def _settings(args: argparse.Namespace, **specific) -> dict:
+    """The config file's settings, overridden by the options given (those of every command, and
+    `specific` ones)."""
     from babelflow.config import load_config_file
 
     settings = load_config_file(args.config) if args.config else {}
     given = {
         "sources": args.sources or None, "to": args.to, "out": args.out, "from": args.src_lang,
         "engine": args.engine, "model": args.model, "workers": args.workers, "runner": args.runner,
-        "ray_address": args.ray_address, "text_column": args.text_column,
-        "beams": args.beams, "max_batch_tokens": args.max_batch_tokens, "device": args.device, "cache": args.cache,
-        "force": args.force, "prune": args.prune, "max_document_size": args.max_document_size,
-        "on_suspect": args.on_suspect, "allow_pickle": args.allow_pickle,
+        "ray_address": args.ray_address, "text_column": args.text_column, "beams": args.beams,
+        "max_batch_tokens": args.max_batch_tokens, "device": args.device, "cache": args.cache,
+        "allow_pickle": args.allow_pickle, **specific,
     }
     settings.update({k: v for k, v in given.items() if v is not None})
-    return _validate(settings)
+    return settings
+
+
+def _config(args: argparse.Namespace):
+    return _validate(_settings(args, force=args.force, prune=args.prune, max_document_size=args.max_document_size,
+                               on_suspect=args.on_suspect))
 
 
 def _back_translate_config(args: argparse.Namespace):
-    from babelflow.config import load_config_file
-
-    settings = {**(load_config_file(args.config) if args.config else {}), "flow": "back_translate"}
-    given = {
-        "sources": args.sources or None, "to": args.to, "out": args.out, "from": args.src_lang,
-        "engine": args.engine, "model": args.model, "workers": args.workers, "runner": args.runner,
-        "ray_address": args.ray_address, "text_column": args.text_column,
-        "beams": args.beams, "max_batch_tokens": args.max_batch_tokens, "device": args.device, "cache": args.cache,
-        "allow_pickle": args.allow_pickle, "method": args.method, "topk": args.topk,
-        "temperature": args.temperature, "n": args.n, "seed": args.seed, "tag": args.tag,
-        "round_trip": args.round_trip, "keep_rejected": args.keep_rejected, "id_column": args.id_column,
-    }
-    settings.update({k: v for k, v in given.items() if v is not None})
+    settings = _settings(args, flow="back_translate", method=args.method, topk=args.topk,
+                         temperature=args.temperature, n=args.n, seed=args.seed, tag=args.tag,
+                         round_trip=args.round_trip, keep_rejected=args.keep_rejected, id_column=args.id_column)
     filters = dict(settings.get("filters") or {})
     for name in args.no_filter or []:
         filters["max_ratio" if name == "ratio" else name] = None if name == "ratio" else False

@@ -10,12 +10,19 @@ import io
 import re
 
 from babelflow.config import BackTranslateConfig
+from babelflow.connectors.redact import redact
 from babelflow.connectors.sinks import join, write_bytes
-from babelflow.documents import DocumentError
+from babelflow.documents import DocumentError, describe
+from babelflow.tasks.bitext_filters import REASONS, reason_name
 from babelflow.tasks.formats import module
 from babelflow.tasks.parts import Part
 from babelflow.tasks.synthetic import Pair
 
+MANIFEST_COLUMNS = {
+    "source": "string", "status": "string", "error": "string", "from_lang": "string", "to_lang": "string",
+    "method": "string", "n_rows": "int64", "n_inputs": "int64", "n_segments": "int64", "n_outputs": "int64",
+    **{f"dropped_{r}": "int64" for r in REASONS}, "seconds": "double",
+}
 COLUMNS = ("id", "target", "synthetic_source", "method", "sample_index", "score", "round_trip", "src_lang",
            "tgt_lang", "n_segments", "source_file")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -35,7 +42,7 @@ def _records(part: Part, config: BackTranslateConfig):
     if not hasattr(reader, "records"):
         return None
     records = reader.records(part.doc)
-    clash = sorted(set(records.column_names) & {*COLUMNS, "reason"} - {"id", config.text_column})
+    clash = sorted(set(records.column_names) & {*COLUMNS, "reason"} - {config.id_column, config.text_column})
     if clash:
         raise DocumentError(f"column {clash[0]!r} has the name of a column the dataset adds; rename it")
     return records
@@ -79,10 +86,47 @@ def _table(part: Part, pairs: list[Pair], records, config: BackTranslateConfig, 
 
 
 class BitextWriter:
-    def __init__(self, dest: str, keep_rejected: bool) -> None:
-        self.dest = dest
-        self.keep_rejected = keep_rejected
+    """The dataset's files and a manifest row per source, part by part."""
+
+    def __init__(self, config: BackTranslateConfig) -> None:
+        self.config = config
+        self.dest = config.out
+        self.keep_rejected = config.keep_rejected
         self.written: dict[str, list[str]] = {}  # per source URL, the files this run wrote
+        self.rows: dict[str, dict] = {}  # per source URL, its manifest row
+        self.parts: dict[str, int] = {}  # per source URL, its parts written
+
+    def add(self, part: Part, pairs: list[Pair], seconds: float) -> None:
+        """The part's pairs into the dataset, its counts into its source's manifest row. A source that
+        fails (reading it, or its columns) has none of its rows in the dataset, and its row says why."""
+        config, url = self.config, part.source.url
+        row = self.rows.setdefault(url, dict(
+            source=url, status="ok", error=None, from_lang=config.src_lang, to_lang=config.to,
+            method=config.method, n_rows=0, n_inputs=0, n_segments=0, n_outputs=0, seconds=0.0,
+            **{f"dropped_{r}": 0 for r in REASONS},
+        ))
+        row["seconds"] += seconds
+        if row["status"] == "error":
+            return
+        error = part.error
+        if error is None:
+            try:
+                kept, rejected = part_tables(part, pairs, config)
+                self.write(part, self.parts.get(url, 0), kept, rejected)
+            except Exception as exc:  # one document's bad columns or an unwritable file: its row says so
+                error = redact(describe(exc))
+        if error is not None:
+            self.discard(url)
+            row.update({k: 0 for k in row if k.startswith(("n_", "dropped_"))}, status="error", error=error)
+            return
+        self.parts[url] = self.parts.get(url, 0) + 1
+        row["n_rows"] += len(part.doc.blocks)
+        row["n_inputs"] += len({s.block for s in part.segments})
+        row["n_segments"] += len(part.segments)
+        row["n_outputs"] += kept.num_rows
+        for p in pairs:
+            if p.reason is not None:
+                row[f"dropped_{reason_name(p.reason)}"] += 1
 
     def write(self, part: Part, number: int, kept, rejected) -> None:
         name = f"{_stem(part.source.url, part.source.relpath)}-{number:05d}.parquet"
@@ -108,8 +152,9 @@ class BitextWriter:
             fs, path = url_to_fs(url)
             fs.rm(path)
 
-    def close(self) -> None:
-        """Remove the files of earlier runs that this one did not write (other sources, other settings)."""
+    def close(self) -> list[dict]:
+        """Remove the files of earlier runs that this one did not write (other sources, other settings);
+        the manifest rows."""
         from fsspec.core import url_to_fs
 
         for folder in ("data", "rejected"):
@@ -118,6 +163,7 @@ class BitextWriter:
             for old in fs.glob(path.rstrip("/") + "/*.parquet") if fs.exists(path) else []:
                 if old not in mine:
                     fs.rm(old)
+        return list(self.rows.values())
 
 
 def _stem(url: str, relpath: str) -> str:

@@ -71,6 +71,32 @@ class BackTranslationSummary:
     def exit_code(self) -> int:
         return 1 if self.error else 0
 
+    def add(self, group: list, samples: list) -> None:
+        """A group of parts and the core's Results for it (one per sample, and the round trip's)."""
+        self.segments += sum(len(part.segments) for part in group)
+        for results in samples:
+            self.unique_translated += results.sent
+            self.cache_hits += len(results.cached)
+            self.model_seconds = max(self.model_seconds, results.load_seconds)
+            self.model_loads += results.model_loads
+            self.worker_deaths += results.worker_deaths
+
+    def count(self, rows: list[dict]) -> None:
+        """Take the counts from the manifest rows; every source must have one."""
+        for row in rows:
+            if row["status"] == "error":
+                self.error += 1
+                self.errors.append((row["source"], row["error"]))
+                continue
+            self.ok += 1
+            self.inputs += row["n_inputs"]
+            self.outputs += row["n_outputs"]
+            for name in (k for k in row if k.startswith("dropped_")):
+                reason = name.removeprefix("dropped_")
+                self.dropped[reason] = self.dropped.get(reason, 0) + row[name]
+        if self.ok + self.error != self.documents:
+            raise RuntimeError("internal error: a source was not accounted for in the manifest")
+
 
 def progress_bar():
     from tqdm import tqdm

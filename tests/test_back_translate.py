@@ -270,3 +270,17 @@ def test_from_s3_to_local_and_local_to_s3(cli, s3, mono, tiny_model, tmp_path) -
     remote = _dataset("translated/bt", fs=s3)
     assert _pairs(remote) == _pairs(local)
     assert s3.exists("translated/bt/manifest.parquet")
+
+
+def test_every_corpus_column_is_carried_through_and_clashes_are_errors(cli, tiny_model, tmp_path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "news.jsonl").write_text('{"doc": "a", "text": "Guten Tag."}\n'
+                                    '{"doc": "b", "text": "Gute Nacht.", "topic": "sleep"}\n')
+    (src / "clash.jsonl").write_text('{"doc": "c", "id": 7, "text": "Hallo."}\n')
+    code, out, err = cli("back-translate", src, "--from", "de", "--to", "en", "--out", tmp_path / "out", "--model",
+                         tiny_model, "--method", "greedy", "--id-column", "doc", *NO_FILTERS)
+    assert code == 1 and "clash.jsonl: column 'id' has the name of a column the dataset adds" in err
+    rows = _dataset(tmp_path / "out")
+    assert [(r["id"], r["topic"]) for r in rows] == [("a", None), ("b", "sleep")], "a key of a later row too"
+    assert "doc" not in rows[0], "the id column is the id"

@@ -106,10 +106,15 @@ def _identity_of(spec: EngineSpec, revision: str) -> list:
     return identity + [others] if others else identity
 
 
+def _same_model(spec: EngineSpec) -> list[tuple[EngineSpec, Engine]]:
+    """Engines loaded in this process that differ from `spec` only in how they decode."""
+    decoding = {f: getattr(spec, f) for f in DECODING}
+    return [(s, e) for s, e in _LOADED.items() if replace(s, **decoding) == spec]
+
+
 def is_loaded(spec: EngineSpec) -> bool:
     """Whether this process holds the model of `spec` already (loaded for it, or for a decoding variant)."""
-    decoding = {f: getattr(spec, f) for f in DECODING}
-    return any(replace(s, **decoding) == spec for s in _LOADED)
+    return bool(_same_model(spec))
 
 
 def load_engine(spec: EngineSpec) -> Engine:
@@ -117,8 +122,7 @@ def load_engine(spec: EngineSpec) -> Engine:
     only in how they decode (a retry's beams) share one loaded model: model engines read those settings
     from their `spec`."""
     if spec not in _LOADED:
-        decoding = {f: getattr(spec, f) for f in DECODING}
-        loaded = next((e for s, e in _LOADED.items() if replace(s, **decoding) == spec and hasattr(e, "spec")), None)
+        loaded = next((e for _, e in _same_model(spec) if hasattr(e, "spec")), None)
         if loaded is not None:
             engine = copy.copy(loaded)
             engine.spec = spec

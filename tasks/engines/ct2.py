@@ -69,6 +69,8 @@ class CT2Engine:
         import ctranslate2
         import torch
 
+        if spec.sample:
+            raise ValueError("CTranslate2 cannot sample reproducibly per text (see engines.register)")
         self.spec = spec
         path = resolve_model(spec.model, allow_pickle=spec.allow_pickle)
         device = spec.device

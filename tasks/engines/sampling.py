@@ -44,9 +44,13 @@ def sampler(spec: EngineSpec, draws):
             if 0 < spec.topk < logits.shape[-1]:
                 kth = torch.topk(logits, spec.topk, dim=-1).values[:, -1:]
                 logits = logits.masked_fill(logits < kth, float("-inf"))
-            cdf = torch.softmax(logits, dim=-1).cumsum(dim=-1)
+            probs = torch.softmax(logits, dim=-1)
+            cdf = probs.cumsum(dim=-1)
             chosen = torch.searchsorted(cdf, (u * cdf[:, -1]).unsqueeze(1).contiguous(), right=True)
-            chosen = chosen.clamp(max=scores.shape[-1] - 1)
-            return torch.full_like(scores, float("-inf")).scatter_(1, chosen, 0.0)
+            # A draw that rounds up to the total (u within 2^-24 of 1) takes the last possible token,
+            # never one that an earlier constraint ruled out.
+            possible = probs > 0
+            last = possible.shape[-1] - 1 - possible.flip(-1).int().argmax(dim=-1, keepdim=True)
+            return torch.full_like(scores, float("-inf")).scatter_(1, torch.minimum(chosen, last), 0.0)
 
     return RowSampler()

@@ -64,10 +64,12 @@ class Writer:
 
 
 def records(doc: Document):
-    """The part's objects as an Arrow table (each key a column)."""
+    """The part's objects as an Arrow table: a column per key any of them has (null where one lacks it)."""
     import pyarrow as pa
 
+    records = doc.skeleton[0]
+    keys = dict.fromkeys(k for r in records for k in r)
     try:
-        return pa.Table.from_pylist(doc.skeleton[0])
+        return pa.table({k: pa.array([r.get(k) for r in records]) for k in keys})
     except (pa.ArrowException, ValueError, TypeError) as exc:
         raise DocumentError(f"its objects do not make one table (a key holds values of different types): {exc}") from exc

@@ -10,7 +10,7 @@ node lost) reports WorkerDied for its shards, and the core's death accounting do
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from babelflow.documents import Shard
@@ -18,9 +18,10 @@ from babelflow.tasks.engines import STOP, EngineSpec, ModelNotFound, needs_model
 from babelflow.tasks.runners.base import ShardDone, WorkerDied
 
 SHARDS_PER_REPLICA = 2  # in flight per replica: the next shard is ready when one finishes
+PLACEMENT_SECONDS = 120  # for the cluster to place a replica; one it cannot place is a clear error, not a hang
 
 
-@dataclass
+@dataclass(eq=False)
 class _Replica:
     actor: Any
     running: int = 0
@@ -52,8 +53,11 @@ class RayRunner:
             self.gpus = int(resources.get("GPU", 0)) if needs_model(self.spec.name) else 0
             self._convert_once()
             count = self.replicas or max(self.gpus, 1)
-            self.threads = 0 if self.gpus else max(1, int(resources.get("CPU", 1)) // count)
+            if not self.gpus:  # a CPU share each, within what one node has
+                largest = max(int(n["Resources"].get("CPU", 1)) for n in ray.nodes() if n["Alive"])
+                self.threads = max(1, min(largest, int(resources.get("CPU", 1)) // count))
             self.pool = [self._start() for _ in range(count)]
+            self._wait_placed(self.pool)
             self.capacity = SHARDS_PER_REPLICA * count
         except BaseException:
             self.__exit__(None, None, None)
@@ -65,6 +69,17 @@ class RayRunner:
         options = {"num_gpus": 1} if self.gpus else {"num_cpus": self.threads}
         return _Replica(_replica_class().options(**options).remote())
 
+    def _wait_placed(self, replicas: list[_Replica]) -> None:
+        import ray
+        from ray.exceptions import GetTimeoutError
+
+        try:
+            ray.get([r.actor.ready.remote() for r in replicas], timeout=PLACEMENT_SECONDS)
+        except GetTimeoutError:
+            asks = "one GPU" if self.gpus else f"{self.threads} CPUs"
+            raise RuntimeError(f"the Ray cluster could not place {len(replicas)} model replica(s) asking for {asks}"
+                               f" each within {PLACEMENT_SECONDS} s; lower --workers, or add nodes") from None
+
     def _check_model_on_every_node(self) -> None:
         """A model given as a local folder must be there on every node, before any replica starts."""
         import ray
@@ -72,13 +87,14 @@ class RayRunner:
 
         if not needs_model(self.spec.name) or not os.path.isdir(self.spec.model):
             return
+        folder = os.path.abspath(self.spec.model)
         nodes = [n for n in ray.nodes() if n["Alive"]]
         has_folder = ray.remote(num_cpus=0)(_has_folder)
         checks = [has_folder.options(scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False))
-                  .remote(self.spec.model) for n in nodes]
+                  .remote(folder) for n in nodes]
         missing = [n["NodeManagerAddress"] for n, found in zip(nodes, ray.get(checks)) if not found]
         if missing:
-            raise ModelNotFound(f"model folder {self.spec.model} is not on Ray node(s) {', '.join(missing)}: copy it"
+            raise ModelNotFound(f"model folder {folder} is not on Ray node(s) {', '.join(missing)}: copy it"
                                 " to the same path on every node, or put it on storage they all mount")
 
     def _convert_once(self) -> None:
@@ -108,6 +124,8 @@ class RayRunner:
 
     def submit(self, spec: EngineSpec, shard: Shard) -> None:
         replica = min((r for r in self.pool if not r.dead), key=lambda r: r.running)
+        if needs_model(spec.name) and os.path.isdir(spec.model):  # replicas run in folders of their own
+            spec = replace(spec, model=os.path.abspath(spec.model))
         ref = replica.actor.translate.remote(spec, shard, self.threads)
         replica.running += 1
         self.refs[ref] = (shard, replica)
@@ -117,7 +135,7 @@ class RayRunner:
 
     def next_done(self) -> ShardDone:
         import ray
-        from ray.exceptions import ActorDiedError, ActorUnavailableError, RayActorError, RayTaskError
+        from ray.exceptions import RayError, RayTaskError
 
         ready: list = []
         while not ready:  # in short waits, so that an interrupt is seen
@@ -129,19 +147,32 @@ class RayRunner:
         try:
             result = ray.get(ready[0])
             return ShardDone(shard, result.translations, load_seconds=result.load_seconds, loaded=result.loaded)
-        except (ActorDiedError, ActorUnavailableError, RayActorError) as exc:
+        except RayTaskError as exc:  # the shard's own error, raised in the replica
+            return ShardDone(shard, error=exc.cause if exc.cause is not None else exc)
+        except RayError as exc:  # the replica, its node or its result is gone
             replica.dead = True
             return ShardDone(shard, error=WorkerDied(f"its Ray replica died ({type(exc).__name__})"))
-        except RayTaskError as exc:
-            return ShardDone(shard, error=exc.cause if exc.cause is not None else exc)
 
     def restart(self) -> None:
+        """Replace dead replicas; where the cluster can no longer place one (a node lost), go on with
+        the others."""
         import ray
 
+        started = []
         for i, replica in enumerate(self.pool):
             if replica.dead:
                 ray.kill(replica.actor)
                 self.pool[i] = self._start()
+                started.append(self.pool[i])
+        try:
+            self._wait_placed(started)
+        except RuntimeError:
+            if not any(r not in started for r in self.pool):
+                raise
+            for replica in started:
+                ray.kill(replica.actor)
+            self.pool = [r for r in self.pool if r not in started]
+            self.capacity = SHARDS_PER_REPLICA * len(self.pool)
 
 
 def _replica_class():
@@ -152,6 +183,9 @@ def _replica_class():
     if _REPLICA is None:
         @ray.remote(max_restarts=0, max_task_retries=0)
         class Replica:
+            def ready(self) -> bool:
+                return True
+
             def translate(self, spec: EngineSpec, shard: Shard, threads: int):
                 from babelflow.tasks.translate import translate_shard
 
