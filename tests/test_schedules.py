@@ -24,7 +24,7 @@ def _wait(predicate, seconds: float, what: str):
         found = predicate()
         if found:
             return found
-        time.sleep(1)
+        time.sleep(0.25)
     raise AssertionError(f"timed out waiting for {what}")
 
 

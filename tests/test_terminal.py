@@ -33,18 +33,18 @@ def test_a_run_prints_the_summary_alone_and_verbose_brings_prefect_back(cli_proc
     assert "translate_shard" in verbose.stderr and "Finished in state Completed" in verbose.stderr
 
 
-def test_the_summary_names_each_count_and_skipped_rows_claim_none(cli_process, tmp_path) -> None:
+def test_the_summary_names_each_count_and_skipped_rows_claim_none(cli, tmp_path) -> None:
     src = _docs(tmp_path / "src")
     dest = tmp_path / "out"
-    first = cli_process("translate", src, "--to", "fr,de", "--from", "en", "--out", dest, "--engine", "pseudo")
-    assert first.returncode == 0, first.stderr
+    code, first, err = cli("translate", src, "--to", "fr,de", "--from", "en", "--out", dest, "--engine", "pseudo")
+    assert code == 0, err
     rows = len(pq.read_table(dest / "segments"))
     assert rows == 2 * 6
-    assert f"(6 segments, {rows} segment translations written: 8 unique texts translated, 0 from cache," in first.stdout
-    assert "model loaded in" in first.stdout
+    assert f"(6 segments, {rows} segment translations written: 8 unique texts translated, 0 from cache," in first
+    assert "model loaded in" in first
     (src / "c.txt").write_text("The second one.")
-    second = cli_process("translate", src, "--to", "fr,de", "--from", "en", "--out", dest, "--engine", "pseudo")
-    assert "(1 segments, 2 segment translations written: 0 unique texts translated, 2 from cache," in second.stdout
+    code, second, err = cli("translate", src, "--to", "fr,de", "--from", "en", "--out", dest, "--engine", "pseudo")
+    assert "(1 segments, 2 segment translations written: 0 unique texts translated, 2 from cache," in second
     manifest = {(Path(r["source"]).name, r["tgt_lang"]): r for r in pq.read_table(dest / "manifest.parquet").to_pylist()}
     skipped = manifest[("a.txt", "fr_XX")]
     assert skipped["status"] == "skipped" and skipped["output"]
