@@ -55,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--on-suspect", choices=["keep", "retry", "fail"],
                     help="degenerate translations (empty, far too long or short, looping): keep and flag them"
                          " (default), retry them with beam search, or fail their document")
+    tr.add_argument("--part", metavar="I/N",
+                    help="translate only the sources whose URL hashes to part I of N (from 0), beside N-1 other"
+                         " drivers writing to the same --out: a Slurm array, a Prefect work pool, N commands")
 
     bt = sub.add_parser("back-translate", parents=[logs, shared],
                         help="synthetic parallel data: monolingual text translated back, sampled and filtered")
@@ -150,7 +153,7 @@ def _settings(args: argparse.Namespace, **specific) -> dict:
 
 def _config(args: argparse.Namespace):
     return _validate(_settings(args, force=args.force, prune=args.prune, max_document_size=args.max_document_size,
-                               on_suspect=args.on_suspect))
+                               on_suspect=args.on_suspect, part=args.part))
 
 
 def _back_translate_config(args: argparse.Namespace):
@@ -263,8 +266,9 @@ def _report(summary) -> None:
     if summary.worker_deaths:
         print(f"babelflow: a worker process died ({summary.worker_deaths} times); the shards it was running ran"
               " again one at a time", file=sys.stderr)
+    share = f"part {summary.part}: {summary.documents} of {summary.listed}" if summary.part else summary.documents
     print(
-        f"{summary.documents} documents x {summary.targets} languages: {summary.ok} ok, {summary.error} failed,"
+        f"{share} documents x {summary.targets} languages: {summary.ok} ok, {summary.error} failed,"
         f" {summary.skipped} unchanged (skipped), all accounted for"
         f" ({summary.segments} segments, {summary.translations} segment translations written:"
         f" {summary.unique_translated} unique texts translated, {summary.cache_hits} from cache,"

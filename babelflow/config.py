@@ -62,6 +62,25 @@ class RunConfig(Settings):
     force: bool = False  # translate every source again, changed or not
     prune: bool = False  # delete the outputs of sources that disappeared since the last run
     on_suspect: Literal["keep", "retry", "fail"] = "keep"  # degenerate translations: flag, retry, or fail the document
+    part: tuple[int, int] | None = None  # (I, N): this driver's share of the sources, one of N side by side
+
+    @field_validator("part", mode="before")
+    @classmethod
+    def _part_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", value)
+            if not match:
+                raise ValueError(f"--part {value!r}: write I/N, e.g. 0/4 (parts numbered from 0)")
+            return int(match.group(1)), int(match.group(2))
+        return value
+
+    @field_validator("part")
+    @classmethod
+    def _part(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
+        if value is not None and not 0 <= value[0] < value[1]:
+            raise ValueError(f"--part {value[0]}/{value[1]}: I runs from 0 to N-1"
+                             f" (for a Slurm array: --array=0-{max(value[1] - 1, 0)})")
+        return value
 
     @field_validator("to", mode="before")
     @classmethod

@@ -7,8 +7,9 @@ import os
 import posixpath
 import re
 import tempfile
+import time
 import uuid
-from typing import Iterator
+from typing import Iterator, Protocol
 
 from babelflow.documents import DocumentError
 
@@ -90,34 +91,120 @@ class DestinationBusy(RuntimeError):
 _TEMPORARY = re.compile(r"\..+\.[0-9a-f]{32}\.tmp")  # AtomicFile's names beside their targets
 
 
+class Layout(Protocol):
+    """The files a run owns under DEST (babelflow.tasks.partition.Layout): the whole destination's, or
+    one --part's."""
+
+    part: tuple[int, int] | None
+
+    def foreign(self) -> list[str]: ...
+
+    def adopt(self) -> None: ...
+
+
 @contextlib.contextmanager
-def destination_lock(dest: str) -> Iterator[None]:
-    """One run at a time writes to a local DEST (two would overwrite each other's state and segments);
-    once the lock is held, temporary files that killed runs left behind are removed (not inside another
-    destination nested in this one: it has a lock of its own). The lock dies with its process, so a
-    killed run never blocks the next. Object stores have no such lock."""
+def destination_lock(dest: str, layout: Layout | None = None) -> Iterator[None]:
+    """Runs that would overwrite each other's state and segments never write to a local DEST at once:
+    a run without --part holds it alone, parts of one N share it (each part alone). Whoever holds it
+    alone first removes the temporary files killed runs left (not inside another destination nested in
+    this one: it has a lock of its own) and adopts files of another layout. Locks die with their
+    process, so a killed run never blocks the next. Object stores have no locks: there the run adopts
+    whatever it finds."""
     from fsspec.core import url_to_fs
 
     fs, path = url_to_fs(dest)
     if not is_local(fs):
+        if layout is not None:
+            layout.adopt()
         yield
         return
     import fcntl
 
-    os.makedirs(os.path.join(path, ".babelflow"), exist_ok=True)
-    with open(os.path.join(path, ".babelflow", "lock"), "w") as lock:
+    folder = os.path.join(path, ".babelflow")
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "lock"), "w") as lock:
+        if layout is None or layout.part is None:
+            _lock(lock, fcntl.LOCK_EX, f"another babelflow run is writing to {dest}; wait for it to finish")
+            with contextlib.suppress(FileNotFoundError):  # left by a part killed while preparing DEST
+                os.unlink(os.path.join(folder, "adopting"))
+            _prepare(path, layout)
+            yield
+            return
+        index, count = layout.part
+        with open(os.path.join(folder, f"lock-{index}-of-{count}"), "w") as own, \
+                open(os.path.join(folder, f"lock-of-{count}"), "w") as same_count:
+            _lock(own, fcntl.LOCK_EX, f"another run with --part {index}/{count} is writing to {dest}")
+            _lock(same_count, fcntl.LOCK_SH, f"runs with another part count are starting on {dest}")
+            _refuse_other_counts(folder, count, dest)
+            _share(lock, path, layout, dest)
+            yield
+
+
+def _lock(handle, kind: int, busy: str) -> None:
+    import fcntl
+
+    try:
+        fcntl.flock(handle, kind | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise DestinationBusy(busy) from None
+
+
+def _prepare(path: str, layout: Layout | None) -> None:
+    """Under the exclusive lock: no killed run's temporary file left, no file of another layout."""
+    for folder, subfolders, files in os.walk(path):
+        if folder != path and os.path.exists(os.path.join(folder, ".babelflow", "lock")):
+            subfolders.clear()
+            continue
+        for name in files:
+            if _TEMPORARY.fullmatch(name):
+                os.unlink(os.path.join(folder, name))
+    if layout is not None:
+        layout.adopt()
+
+
+def _refuse_other_counts(folder: str, count: int, dest: str) -> None:
+    """Parts of another N would write the same sources: every driver of a destination uses one N."""
+    import fcntl
+
+    for name in os.listdir(folder):
+        match = re.fullmatch(r"lock-of-(\d+)", name)
+        if match and int(match.group(1)) != count:
+            with open(os.path.join(folder, name), "w") as other:
+                _lock(other, fcntl.LOCK_EX, f"runs with --part I/{match.group(1)} are writing to {dest}; every"
+                      f" driver of one destination must use the same part count (not {count})")
+                fcntl.flock(other, fcntl.LOCK_UN)
+
+
+def _share(lock, path: str, layout: Layout, dest: str) -> None:
+    """Join the other parts of this N. The first part to arrive holds DEST alone while it prepares it;
+    the others wait for it (a marker says it is preparing), but never for a run without --part."""
+    import fcntl
+
+    marker = os.path.join(path, ".babelflow", "adopting")
+    while True:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise DestinationBusy(f"another babelflow run is writing to {dest}; wait for it to finish") from None
-        for folder, subfolders, files in os.walk(path):
-            if folder != path and os.path.exists(os.path.join(folder, ".babelflow", "lock")):
-                subfolders.clear()
-                continue
-            for name in files:
-                if _TEMPORARY.fullmatch(name):
-                    os.unlink(os.path.join(folder, name))
-        yield
+            pass
+        else:
+            open(marker, "w").close()
+            _prepare(path, layout)
+            os.unlink(marker)
+            _lock(lock, fcntl.LOCK_SH, f"a babelflow run without --part took {dest}; wait for it to finish")
+            return
+        try:
+            fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not os.path.exists(marker):
+                raise DestinationBusy(f"a babelflow run without --part is writing to {dest}; wait for it to"
+                                      " finish") from None
+            time.sleep(0.2)
+            continue
+        foreign = layout.foreign()
+        if foreign:
+            raise DestinationBusy(f"{dest} has files of another layout ({foreign[0]}, ...) while runs with --part"
+                                  " are writing to it; run again when they finish")
+        return
 
 
 def write_bytes(url: str, data: bytes) -> None:

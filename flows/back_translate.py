@@ -77,7 +77,7 @@ def _back_translate(config: BackTranslateConfig) -> BackTranslationSummary:
                 writer.add(part, made.get(id(part), []), seconds)
             summary.add(group, samples)
     rows = writer.close()
-    summary.manifest = write_manifest(config.out, rows, MANIFEST_COLUMNS)
+    summary.manifest = write_manifest(join(config.out, "manifest.parquet"), rows, MANIFEST_COLUMNS)
     summary.dataset = join(config.out, "data")
     summary.count(rows)
     summary.seconds = round(time.perf_counter() - started, 3)

@@ -14,6 +14,7 @@ from babelflow.prefect_api import prefect_api
 from babelflow.tasks.engines import model_label, prepare_engine
 from babelflow.tasks.formats import FormatOptions
 from babelflow.tasks.outputs import Outputs
+from babelflow.tasks.partition import Layout
 from babelflow.tasks.parts import groups, read_parts, requests
 from babelflow.tasks.plan import plan
 from babelflow.tasks.prune import prune
@@ -27,24 +28,27 @@ from babelflow.tasks.write import SegmentsWriter, write_manifest
 @flow(name="translate_documents")
 def translate_documents(config: RunConfig) -> RunSummary:
     use_storage_options(config.storage)
-    with destination_lock(config.out):
-        return _translate(config)
+    layout = Layout(config.out, config.part)
+    with destination_lock(config.out, layout):
+        return _translate(config, layout)
 
 
-def _translate(config: RunConfig) -> RunSummary:
+def _translate(config: RunConfig, layout: Layout) -> RunSummary:
     started = time.perf_counter()
     spec = engine_spec(config)
-    sources = list_sources(config.sources, exclude=[config.out])
-    state = RunState(config.out).load()
-    summary = RunSummary(documents=len(sources), targets=len(config.to), pruned=config.prune)
-    writer = SegmentsWriter(config.out, spec.name, model_label(spec))
+    listed = list_sources(config.sources, exclude=[config.out])
+    sources = [s for s in listed if layout.mine(s.url)]
+    state = RunState(layout.state).load()
+    summary = RunSummary(documents=len(sources), targets=len(config.to), pruned=config.prune, listed=len(listed),
+                         part=config.part and f"{config.part[0]}/{config.part[1]}")
+    writer = SegmentsWriter(config.out, spec.name, model_label(spec), layout.tag)
     with progress_bar() as bar, choose_runner(spec, config) as runner:
         translator = Translator(spec, cache_root(config), runner, shard_tokens=config.shard_tokens,
                                 on_suspect=config.on_suspect, progress=bar)
-        rows, needed = plan(sources, config.to, state, translator.engine_key, config.force)
+        rows, needed = plan(sources, config.to, state, translator.engine_key, config.force, listed)
         rows += _translate_documents(config, translator, [s for s in sources if needed[s.url]], needed, writer, summary)
     _close(config, sources, state, rows, writer, translator.engine_key, summary)
-    summary.manifest = write_manifest(config.out, rows)
+    summary.manifest = write_manifest(layout.manifest, rows)
     summary.count(rows)
     summary.seconds = round(time.perf_counter() - started, 3)
     publish(summary)

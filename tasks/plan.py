@@ -11,12 +11,13 @@ from babelflow.tasks.outputs import COUNTS, manifest_row
 from babelflow.tasks.state import RunState
 
 
-def plan(sources: list[Source], targets: list[str], state: RunState, engine_key: str,
-         force: bool) -> tuple[list[dict], dict[str, list[str]]]:
-    """Manifest rows of the sources refused or skipped, and the targets each source still needs."""
+def plan(sources: list[Source], targets: list[str], state: RunState, engine_key: str, force: bool,
+         listed: list[Source]) -> tuple[list[dict], dict[str, list[str]]]:
+    """Manifest rows of the sources refused or skipped, and the targets each source still needs. Output
+    names are checked among all `listed` sources, a --part run's and those of the other parts."""
     rows: list[dict] = []
     needed: dict[str, list[str]] = {}
-    refused = _refused_names(sources)
+    refused = _refused_names(listed)
     for source in sources:
         needed[source.url] = []
         for tgt in targets:

@@ -27,6 +27,8 @@ class RunSummary:
     errors: list[tuple[str, str, str]] = field(default_factory=list)  # (source, tgt, message)
     disappeared: list[str] = field(default_factory=list)  # sources of earlier runs no longer found
     pruned: bool = False
+    part: str | None = None  # I/N of a --part run, whose documents are its share of `listed`
+    listed: int = 0
 
     @property
     def exit_code(self) -> int:
@@ -108,6 +110,7 @@ def publish(summary: RunSummary) -> None:
     from prefect.artifacts import create_table_artifact
 
     table = [{
+        **({"part": summary.part, "sources listed": summary.listed} if summary.part else {}),
         "documents": summary.documents, "target languages": summary.targets, "ok": summary.ok,
         "failed": summary.error, "segments": summary.segments, "unique translated": summary.unique_translated,
         "cache hits": summary.cache_hits, "suspect": summary.suspect, "characters": summary.characters,

@@ -1,7 +1,8 @@
 """What earlier runs translated, so a scheduled run does only what is new or changed.
 
-`DEST/.babelflow/state.parquet` has a row per (source, target language): the source's size and
-version (ETag or modification time) and the engine key when its output was written.
+`DEST/.babelflow/state.parquet` (`state-I-of-N.parquet` for a --part run) has a row per (source,
+target language): the source's size and version (ETag or modification time) and the engine key when
+its output was written.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ import io
 import time
 from dataclasses import dataclass
 
-from babelflow.connectors.sinks import join, write_bytes
+from babelflow.connectors.sinks import write_bytes
 from babelflow.connectors.sources import Source
+from babelflow.tasks.write import arrow_schema
 
-_COLUMNS = {"source": "string", "tgt_lang": "string", "size": "int64", "version": "string",
+STATE_COLUMNS = {"source": "string", "tgt_lang": "string", "size": "int64", "version": "string",
             "engine_key": "string", "output": "string", "translated_at": "double"}
 
 
@@ -27,8 +29,8 @@ class Done:
 
 
 class RunState:
-    def __init__(self, dest: str) -> None:
-        self.url = join(dest, ".babelflow", "state.parquet")
+    def __init__(self, url: str) -> None:
+        self.url = url
         self.done: dict[tuple[str, str], Done] = {}
 
     def load(self) -> "RunState":
@@ -80,7 +82,6 @@ class RunState:
         import pyarrow.parquet as pq
 
         rows = [{"source": url, "tgt_lang": tgt, **vars(done)} for (url, tgt), done in sorted(self.done.items())]
-        schema = pa.schema([(name, pa.type_for_alias(kind)) for name, kind in _COLUMNS.items()])
         out = io.BytesIO()
-        pq.write_table(pa.Table.from_pylist(rows, schema=schema), out)
+        pq.write_table(pa.Table.from_pylist(rows, schema=arrow_schema(STATE_COLUMNS)), out)
         write_bytes(self.url, out.getvalue())

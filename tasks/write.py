@@ -60,7 +60,7 @@ class DocumentSink:
             self.file.abort()
 
 
-def _schema(columns: dict[str, str]):
+def arrow_schema(columns: dict[str, str]):
     import pyarrow as pa
 
     return pa.schema([(name, pa.type_for_alias(kind)) for name, kind in columns.items()])
@@ -71,17 +71,22 @@ def _parquet_bytes(rows: dict[str, list], columns: dict[str, str]) -> bytes:
     import pyarrow.parquet as pq
 
     out = io.BytesIO()
-    pq.write_table(pa.table(rows, schema=_schema(columns)), out)
+    pq.write_table(pa.table(rows, schema=arrow_schema(columns)), out)
     return out.getvalue()
 
 
-class SegmentsWriter:
-    """Streams rows into `DEST/segments/part-<run>-NNNNN.parquet`; at close, the parts of earlier runs
-    are removed, after the rows to keep were carried over (object stores have no folders to swap)."""
+def segments_file(run: str, tag: str, number: int) -> str:
+    return f"part-{run}{tag}-{number:05d}.parquet"
 
-    def __init__(self, dest: str, engine: str, model: str, rows_per_part: int = 50_000) -> None:
+
+class SegmentsWriter:
+    """Streams rows into `DEST/segments/part-<run>[-I-of-N]-NNNNN.parquet`; at close, the files of earlier
+    runs (of this part, for a --part run) are removed, after the rows to keep were carried over (object stores have no folders to swap)."""
+
+    def __init__(self, dest: str, engine: str, model: str, tag: str = "", rows_per_part: int = 50_000) -> None:
         self.folder = join(dest, "segments")
         self.engine, self.model = engine, model  # what translated every row of this run
+        self.tag = tag  # a --part run's (`-I-of-N`): it replaces only its own part's files
         self.rows_per_part = rows_per_part
         self.run = uuid.uuid4().hex[:12]
         self.columns: dict[str, list] = {c: [] for c in SEGMENT_COLUMNS}
@@ -105,7 +110,7 @@ class SegmentsWriter:
         return empty_count
 
     def _write_part(self, data: bytes) -> None:
-        write_bytes(join(self.folder, f"part-{self.run}-{self.parts:05d}.parquet"), data)
+        write_bytes(join(self.folder, segments_file(self.run, self.tag, self.parts)), data)
         self.parts += 1
 
     def _flush(self) -> None:
@@ -117,7 +122,8 @@ class SegmentsWriter:
         from fsspec.core import url_to_fs
 
         fs, folder = url_to_fs(self.folder)
-        earlier = [p for p in fs.glob(folder.rstrip("/") + "/part-*.parquet") if f"part-{self.run}-" not in p]
+        mine = folder.rstrip("/") + f"/part-*{self.tag}-*.parquet"
+        earlier = [p for p in fs.glob(mine) if f"part-{self.run}-" not in p]
         if keep and earlier:
             self._carry_over(fs, earlier, keep)
         if self.columns["doc_id"] or self.parts == 0:
@@ -139,7 +145,7 @@ class SegmentsWriter:
             runs.setdefault(posixpath.basename(path).split("-")[1], []).append(path)
         taken: set[str] = set()
         for run in sorted(runs):
-            earlier = ds.dataset(runs[run], filesystem=fs, format="parquet", schema=_schema(SEGMENT_COLUMNS))
+            earlier = ds.dataset(runs[run], filesystem=fs, format="parquet", schema=arrow_schema(SEGMENT_COLUMNS))
             found: set[str] = set()
             for batch in earlier.to_batches():
                 key = pc.binary_join_element_wise(batch.column("source"), batch.column("tgt_lang"), "\0")
@@ -154,7 +160,6 @@ class SegmentsWriter:
             taken |= found
 
 
-def write_manifest(dest: str, rows: list[dict], columns: dict[str, str] = MANIFEST_COLUMNS) -> str:
-    url = join(dest, "manifest.parquet")
+def write_manifest(url: str, rows: list[dict], columns: dict[str, str] = MANIFEST_COLUMNS) -> str:
     write_bytes(url, _parquet_bytes({c: [r.get(c) for r in rows] for c in columns}, columns))
     return url
