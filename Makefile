@@ -17,7 +17,7 @@ demo: $(BIN)/.installed
 	$(BIN)/babelflow translate examples/docs --to fr,de --from en --out out/demo
 
 test: $(BIN)/.installed
-	$(BIN)/python -m pytest -q --durations=15
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=15
 
 clean:
 	rm -rf $(VENV) out

@@ -108,45 +108,50 @@ def destination_lock(dest: str, layout: Layout | None = None) -> Iterator[None]:
     a run without --part holds it alone, parts of one N share it (each part alone). Whoever holds it
     alone first removes the temporary files killed runs left (not inside another destination nested in
     this one: it has a lock of its own) and adopts files of another layout. Locks die with their
-    process, so a killed run never blocks the next. Object stores have no locks: there the run adopts
-    whatever it finds."""
+    process, so a killed run never blocks the next."""
     from fsspec.core import url_to_fs
 
     fs, path = url_to_fs(dest)
     if not is_local(fs):
         if layout is not None:
-            layout.adopt()
+            _adopt_unlocked(layout, dest)
         yield
         return
     import fcntl
 
     folder = os.path.join(path, ".babelflow")
     os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, "lock"), "w") as lock:
+    busy = f"another babelflow run is writing to {dest}; wait for it to finish"
+    with open(os.path.join(folder, "lock"), "w") as lock, open(os.path.join(folder, "lock-whole"), "w") as whole:
         if layout is None or layout.part is None:
-            _lock(lock, fcntl.LOCK_EX, f"another babelflow run is writing to {dest}; wait for it to finish")
-            with contextlib.suppress(FileNotFoundError):  # left by a part killed while preparing DEST
-                os.unlink(os.path.join(folder, "adopting"))
+            _lock(whole, fcntl.LOCK_EX, busy, dest)  # says to parts that wait: this is no part preparing DEST
+            _lock(lock, fcntl.LOCK_EX, busy, dest)
             _prepare(path, layout)
             yield
             return
         index, count = layout.part
         with open(os.path.join(folder, f"lock-{index}-of-{count}"), "w") as own, \
                 open(os.path.join(folder, f"lock-of-{count}"), "w") as same_count:
-            _lock(own, fcntl.LOCK_EX, f"another run with --part {index}/{count} is writing to {dest}")
-            _lock(same_count, fcntl.LOCK_SH, f"runs with another part count are starting on {dest}")
+            _lock(own, fcntl.LOCK_EX, f"another run with --part {index}/{count} is writing to {dest}", dest)
+            _lock(same_count, fcntl.LOCK_SH, f"runs with another part count are starting on {dest}", dest)
             _refuse_other_counts(folder, count, dest)
-            _share(lock, path, layout, dest)
+            _share(lock, whole, path, layout, dest)
             yield
 
 
-def _lock(handle, kind: int, busy: str) -> None:
+def _lock(handle, kind: int, busy: str, dest: str) -> None:
+    import errno
     import fcntl
 
     try:
         fcntl.flock(handle, kind | fcntl.LOCK_NB)
     except BlockingIOError:
         raise DestinationBusy(busy) from None
+    except OSError as exc:
+        if exc.errno in (errno.ENOLCK, errno.ENOSYS, errno.EOPNOTSUPP):
+            raise DestinationBusy(f"cannot lock {dest}: {exc.strerror}; its file system has no working file"
+                                  " locks (NFS mounted with nolock or local_lock?), which runs side by side need") from None
+        raise
 
 
 def _prepare(path: str, layout: Layout | None) -> None:
@@ -171,33 +176,30 @@ def _refuse_other_counts(folder: str, count: int, dest: str) -> None:
         if match and int(match.group(1)) != count:
             with open(os.path.join(folder, name), "w") as other:
                 _lock(other, fcntl.LOCK_EX, f"runs with --part I/{match.group(1)} are writing to {dest}; every"
-                      f" driver of one destination must use the same part count (not {count})")
+                      f" driver of one destination must use the same part count (not {count})", dest)
                 fcntl.flock(other, fcntl.LOCK_UN)
 
 
-def _share(lock, path: str, layout: Layout, dest: str) -> None:
-    """Join the other parts of this N. The first part to arrive holds DEST alone while it prepares it;
-    the others wait for it (a marker says it is preparing), but never for a run without --part."""
+def _share(lock, whole, path: str, layout: Layout, dest: str) -> None:
+    """Join the other parts of this N. The first part to arrive holds DEST alone while it prepares it,
+    and the others wait for it; none waits for a run without --part."""
     import fcntl
 
-    marker = os.path.join(path, ".babelflow", "adopting")
     while True:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             pass
         else:
-            open(marker, "w").close()
             _prepare(path, layout)
-            os.unlink(marker)
-            _lock(lock, fcntl.LOCK_SH, f"a babelflow run without --part took {dest}; wait for it to finish")
+            _lock(lock, fcntl.LOCK_SH, f"a babelflow run without --part took {dest}; wait for it to finish", dest)
             return
         try:
             fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if not os.path.exists(marker):
-                raise DestinationBusy(f"a babelflow run without --part is writing to {dest}; wait for it to"
-                                      " finish") from None
+        except BlockingIOError:  # held alone: by a run without --part, or by a part preparing DEST
+            _lock(whole, fcntl.LOCK_SH, f"a babelflow run without --part is writing to {dest}; wait for it to"
+                  " finish", dest)
+            fcntl.flock(whole, fcntl.LOCK_UN)
             time.sleep(0.2)
             continue
         foreign = layout.foreign()
@@ -205,6 +207,23 @@ def _share(lock, path: str, layout: Layout, dest: str) -> None:
             raise DestinationBusy(f"{dest} has files of another layout ({foreign[0]}, ...) while runs with --part"
                                   " are writing to it; run again when they finish")
         return
+
+
+ADOPTION_WAIT = 900  # seconds a part waits on an object store for part 0 to adopt what is there
+
+
+def _adopt_unlocked(layout: Layout, dest: str) -> None:
+    """Object stores have no locks: a run without --part, or part 0, adopts what is there; the other
+    parts wait until it has."""
+    if layout.part is None or layout.part[0] == 0:
+        layout.adopt()
+        return
+    deadline = time.monotonic() + ADOPTION_WAIT
+    while layout.foreign():
+        if time.monotonic() > deadline:
+            raise DestinationBusy(f"{dest} has files of another layout, which part 0/{layout.part[1]} adopts on an"
+                                  " object store: run --part 0 first (or alone)")
+        time.sleep(2)
 
 
 def write_bytes(url: str, data: bytes) -> None:

@@ -22,7 +22,7 @@ from babelflow.tasks.report import RunSummary, progress_bar, publish
 from babelflow.tasks.runners import choose_runner
 from babelflow.tasks.state import RunState
 from babelflow.tasks.translator import Translator, cache_root, engine_spec
-from babelflow.tasks.write import SegmentsWriter, write_manifest
+from babelflow.tasks.write import SegmentsWriter, output_url, write_manifest
 
 
 @flow(name="translate_documents")
@@ -47,7 +47,9 @@ def _translate(config: RunConfig, layout: Layout) -> RunSummary:
                                 on_suspect=config.on_suspect, progress=bar)
         rows, needed = plan(sources, config.to, state, translator.engine_key, config.force, listed)
         rows += _translate_documents(config, translator, [s for s in sources if needed[s.url]], needed, writer, summary)
-    _close(config, sources, state, rows, writer, translator.engine_key, summary)
+    # Outputs of other parts' sources: a source moved to another part's share still owns its output.
+    elsewhere = {output_url(config.out, tgt, s.relpath) for s in listed if not layout.mine(s.url) for tgt in config.to}
+    _close(config, sources, state, rows, writer, translator.engine_key, summary, elsewhere)
     summary.manifest = write_manifest(layout.manifest, rows)
     summary.count(rows)
     summary.seconds = round(time.perf_counter() - started, 3)
@@ -78,12 +80,13 @@ def _translate_documents(config: RunConfig, translator: Translator, sources: lis
 
 
 def _close(config: RunConfig, sources: list[Source], state: RunState, rows: list[dict], writer: SegmentsWriter,
-           engine_key: str, summary: RunSummary) -> None:
-    """Prune what disappeared (if asked), finish the segments dataset, and record the run state."""
+           engine_key: str, summary: RunSummary, elsewhere: set[str]) -> None:
+    """Prune what disappeared (if asked; not what a listed source writes), finish the segments dataset,
+    and record the run state."""
     gone = state.disappeared(sources)
     summary.disappeared = sorted(gone)
     if config.prune:
-        prune(gone, state, {r["output"] for r in rows if r["output"]})
+        prune(gone, state, {r["output"] for r in rows if r["output"]} | elsewhere)
     keep = {(r["source"], r["tgt_lang"]) for r in rows if r["status"] == "skipped"}
     writer.close(keep | {(url, tgt) for url in gone for tgt in config.to if not config.prune})
     state.update(rows, sources, engine_key)

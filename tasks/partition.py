@@ -119,13 +119,16 @@ class Layout:
             write_bytes(url, _bytes(pa.Table.from_pylist(kept, schema=arrow_schema(columns))))
 
     def _split_segments(self, fs, path: str) -> None:
-        """A segments file of another layout as one file per part, each named after it (so splitting
-        it again overwrites them with the same rows)."""
+        """A segments file of another layout as one file per part, each named after it (so splitting it
+        again overwrites them with the same rows)."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
         match = _SEGMENTS.fullmatch(posixpath.basename(path))
-        run, number = match.group(1), int(match.group(4))
+        # The copies' run names the file they come from: splits of two files never share a name, and a copy
+        # left beside its original (a run killed before removing it) is another run to SegmentsWriter.close.
+        run = hashlib.sha256(posixpath.basename(path).encode()).hexdigest()[:12]
+        number = int(match.group(4))
         table = _read(fs, path)
         count = self.part[1]
         parts = pa.array([part_of(url, count) for url in table.column("source").to_pylist()], pa.int64())

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -11,7 +13,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-_HOME = tempfile.mkdtemp(prefix="babelflow-tests-")
+_HOME = tempfile.mkdtemp(prefix="babelflow-tests-")  # per test process (each xdist worker has its own)
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
 os.environ.update(
     HF_HUB_OFFLINE="1",
     HF_HOME=os.path.join(_HOME, "hf"),

@@ -113,7 +113,8 @@ def test_parts_side_by_side_give_one_run_and_a_run_without_parts_then_skips_ever
     assert outputs(dest) == outputs(whole)
 
 
-def test_parts_after_a_run_without_parts_split_what_it_wrote_and_skip_it(sources, whole, tmp_path, translate):
+def test_parts_after_a_run_without_parts_split_what_it_wrote_and_skip_it(sources, whole, tmp_path, translate,
+                                                                        prefect_api):
     dest = tmp_path / "dest"
     translate(sources, dest)
     before = segments(dest)
@@ -126,9 +127,12 @@ def test_parts_after_a_run_without_parts_split_what_it_wrote_and_skip_it(sources
     pairs = [(r[0], r[4]) for r in manifest(whole)]
     assert [(r[0], r[4]) for r in manifest(dest)] == pairs  # the whole run's rows, one file per part
 
-    for i in (0, 1):  # the other parts find their sources translated too
-        said = translate(sources, dest, "--part", f"{i}/3")
-        assert " 0 ok, 0 failed, " in said
+    # A whole run's manifest again, for the first of parts 0 and 1, started side by side, to adopt while the
+    # other waits for it
+    (dest / "manifest.parquet").write_bytes((whole / "manifest.parquet").read_bytes())
+    procs = [started(sources, dest, "--part", f"{i}/3", prefect_api=prefect_api) for i in (0, 1)]
+    for proc in procs:
+        assert " 0 ok, 0 failed, " in finish(proc)
     assert segments(dest) == before
     rows = manifest(dest)
     assert [(r[0], r[4]) for r in rows] == pairs and {r[5] for r in rows} == {("status", "skipped")}
@@ -154,6 +158,54 @@ def test_nightly_parts_translate_what_changed_and_prune_what_disappeared_each_in
     assert {r["source"] for r in rows} == translated - {str(gone)}
     assert any(r["source_text"] == "One more line." for r in rows if r["source"] == str(changed))
     assert not list(dest.glob(f"*/{gone.name}"))
+
+
+def test_changing_the_part_count_and_a_run_killed_while_adopting_keep_every_row_once(sources, tmp_path, translate):
+    dest = tmp_path / "dest"
+    translate(sources, dest)
+    before = segments(dest)
+    whole_files = {p: p.read_bytes() for p in [*dest.glob("segments/*"), dest / "manifest.parquet",
+                                                dest / ".babelflow" / "state.parquet"]}
+    translate(sources, dest, "--part", "1/3")  # parts 0 and 2 of 3 never run: their split files stay
+    assert segments(dest) == before
+    for path, data in whole_files.items():  # as a run killed after splitting, before removing, leaves them
+        path.write_bytes(data)
+
+    for i in range(2):
+        said = translate(sources, dest, "--part", f"{i}/2")
+        assert " 0 ok, 0 failed, " in said
+    assert segments(dest) == before
+    assert all("-of-2-" in p.name for p in (dest / "segments").iterdir())
+    said = translate(sources, dest)
+    assert " 0 ok, 0 failed, " in said and segments(dest) == before
+
+
+def test_a_moved_folder_keeps_its_outputs_whichever_part_prunes_its_old_name(sources, tmp_path, translate):
+    old, new, dest = tmp_path / "old", tmp_path / "new", tmp_path / "dest"
+    shutil.copytree(sources, old)
+    for i in range(2):
+        translate(old, dest, "--part", f"{i}/2")
+    written = outputs(dest)
+    old.rename(new)
+    moved = [p for p in new.rglob("*") if p.is_file() and part_of(str(p), 2) != part_of(str(old / p.relative_to(new)), 2)]
+    assert moved, "some sources changed part with the move"
+    for i in (1, 0):
+        translate(new, dest, "--part", f"{i}/2", "--prune")
+    assert outputs(dest) == written
+
+
+def test_parts_on_an_object_store(s3, sources, translate):
+    """No locks there: part 0 adopts what a run without --part wrote, then the others find it done."""
+    dest = "s3://translated/parts"
+    translate(sources, dest)
+    before = s3.cat([p for p in s3.find("translated/parts/fr")])
+    for i in range(2):
+        said = translate(sources, dest, "--part", f"{i}/2")
+        assert " 0 ok, 0 failed, " in said
+    assert sorted(p.rsplit("/", 1)[1] for p in s3.glob("translated/parts/manifest*")) == [
+        "manifest-0-of-2.parquet", "manifest-1-of-2.parquet"]
+    assert all("-of-2-" in p for p in s3.find("translated/parts/segments"))
+    assert s3.cat(list(before)) == before
 
 
 def test_runs_that_would_write_the_same_files_are_refused(sources, tmp_path, cli):
