@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from babelflow.documents import Shard, Translation
-from babelflow.tasks.engines import EngineSpec
+from babelflow.tasks.engines import STOP, EngineSpec
 from babelflow.tasks.engines.base import on_batches
 from babelflow.tasks.runners import Runner, ShardDone, WorkerDied
 from babelflow.tasks.shard import Key
@@ -75,6 +75,8 @@ class _Dispatch:
     def run(self) -> None:
         runner = self.runner
         while self.queue or self.alone or runner.running():
+            if STOP.is_set():  # an interrupt that library code swallowed: pydantic drops a KeyboardInterrupt
+                raise KeyboardInterrupt  # raised while it serializes (Prefect's states, events)
             running_alone = bool(self.alone) and not runner.running()
             if running_alone:
                 runner.submit(self.spec, self.alone.popleft())

@@ -174,7 +174,9 @@ def test_ctrl_c_stops_within_seconds_and_leaves_nothing_half_written(tiny_model,
     interrupted = time.monotonic()
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
-    assert time.monotonic() - interrupted < 5, "stopped mid-shard, not after it"
+    # Seconds, not the English shard's whole time; 10 as in test_interrupts, since the suite's other
+    # worker may hold a core meanwhile. The cache below says it stopped mid-shard.
+    assert time.monotonic() - interrupted < 10, "stopped within seconds"
     assert proc.returncode == 130, err
     assert "interrupted" in err
     assert _cached_rows(dest) == 1, "the English shard was stopped, not finished"
