@@ -25,7 +25,12 @@ R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 R_ID = f"{{{R}}}id"
 NS = {"w": W}
 # The parts whose paragraphs are translated, and the styles part (default language); all else is copied.
-TEXT_PART = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml")
+TEXT_PART = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes|comments|glossary/document)\.xml")
+DC, CP = "http://purl.org/dc/elements/1.1/", "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+# The core properties a reader sees in the title bar and the file's properties; the rest of docProps is kept.
+PROPERTIES = (f"{{{DC}}}title", f"{{{DC}}}subject", f"{{{DC}}}description", f"{{{CP}}}keywords")
+# What a right-to-left target adds to run properties: direction, language and the complex-script twins.
+RTL_RUN = ("rtl", "lang", "bCs", "iCs", "szCs")
 CHARS = {f"{{{W}}}tab": "\t", f"{{{W}}}br": "\n", f"{{{W}}}cr": "\n",
          f"{{{W}}}noBreakHyphen": "\u2011", f"{{{W}}}softHyphen": "\u00ad"}
 
@@ -34,16 +39,16 @@ def w(name: str) -> str:
     return f"{{{W}}}{name}"
 
 
-def run_cli(src: Path, dest: Path, engine: str, *extra: str) -> list[dict]:
+def run_cli(src: Path, dest: Path, engine: str, *extra: str, to: str = "fr", src_lang: str = "en") -> list[dict]:
     from babelflow.cli import main
 
-    main(["translate", str(src), "--to", "fr", "--from", "en", "--out", str(dest), "--engine", engine, *extra])
+    main(["translate", str(src), "--to", to, "--from", src_lang, "--out", str(dest), "--engine", engine, *extra])
     return pq.read_table(dest / "manifest.parquet").to_pylist()
 
 
 @pytest.fixture(scope="module")
 def corpus_runs(tmp_path_factory, prefect_api) -> dict[str, Path]:
-    """The whole DOCX corpus, translated once per engine."""
+    """The whole DOCX corpus, translated once per engine; pseudo into Arabic as well."""
     corpus()  # skips here without the corpus (fails in CI)
     assert DOCX, f"no .docx files in {CORPUS / 'docx'}"
     root = tmp_path_factory.mktemp("docx")
@@ -52,11 +57,12 @@ def corpus_runs(tmp_path_factory, prefect_api) -> dict[str, Path]:
     for path in DOCX:
         shutil.copy(path, src / path.name)
     out = {}
-    for engine in ("identity", "pseudo"):
-        rows = run_cli(src, root / engine, engine)
+    for engine, to in (("identity", "fr"), ("pseudo", "fr,ar")):
+        rows = run_cli(src, root / engine, engine, to=to)
         assert [r["error"] for r in rows if r["status"] != "ok"] == []
-        assert len(rows) == len(DOCX) and all(r["n_spans_lost"] == 0 for r in rows)
+        assert len(rows) == len(DOCX) * len(to.split(",")) and all(r["n_spans_lost"] == 0 for r in rows)
         out[engine] = root / engine / "fr"
+    out["pseudo-ar"] = root / "pseudo" / "ar"
     return out
 
 
@@ -70,8 +76,8 @@ def members_of(data: bytes) -> dict[str, bytes]:
         return {name: z.read(name) for name in z.namelist()}
 
 
-def run_format(run: etree._Element) -> bytes:
-    """The run's w:rPr, canonical, without w:lang (the one property translation sets)."""
+def run_format(run: etree._Element, set_by_translation: tuple[str, ...] = ("lang",)) -> bytes:
+    """The run's w:rPr, canonical, without the properties translation sets (w:lang; more into right-to-left)."""
     rpr = run.find(w("rPr"))
     if rpr is None:
         return b""
@@ -79,8 +85,9 @@ def run_format(run: etree._Element) -> bytes:
     for el in rpr.iter():
         el.text = el.text if el.text and el.text.strip() else None
         el.tail = None
-    for lang in rpr.findall(w("lang")):
-        rpr.remove(lang)
+    for name in set_by_translation:
+        for child in rpr.findall(w(name)):
+            rpr.remove(child)
     return etree.tostring(rpr, method="c14n", exclusive=True) if len(rpr) else b""
 
 
@@ -88,7 +95,7 @@ WRAPPERS = {w(n) for n in ("hyperlink", "ins", "moveTo", "smartTag", "customXml"
 SKIPPED = {w("pPr"), w("rPr"), w("sdtPr"), w("sdtEndPr"), w("r"), *WRAPPERS}
 
 
-def content(p: etree._Element) -> list[tuple]:
+def content(p: etree._Element, set_by_translation: tuple[str, ...] = ("lang",)) -> list[tuple]:
     """The paragraph's own content in order: each visible character as ("char", char, run format, link target,
     break type), anything else (drawings, fields, bookmarks, note references, deleted text...) as ("object", tag,
     link target)."""
@@ -102,31 +109,39 @@ def content(p: etree._Element) -> list[tuple]:
         if parent.tag == w("r") and (el.tag == w("t") or el.tag in CHARS):
             kind = {} if el.tag == w("t") else dict(el.attrib)  # a page break stays a page break
             for char in (el.text or "") if el.tag == w("t") else CHARS[el.tag]:
-                out.append(("char", char, run_format(parent), target, kind))
+                out.append(("char", char, run_format(parent, set_by_translation), target, kind))
         elif el.tag not in SKIPPED:
             out.append(("object", el.tag, target))
     return out
 
 
-def languages(p: etree._Element) -> set[str | None]:
-    """w:lang of the runs with text of the paragraph."""
+def languages(p: etree._Element, attribute: str = "val") -> set[str | None]:
+    """w:lang (w:val, the language of Latin text, or another of its attributes) of the paragraph's runs with text."""
     runs = {t.getparent() for t in p.iter(w("t")) if next(t.iterancestors(w("p"))) is p}
-    return {lang.get(w("val")) if (lang := r.find("w:rPr/w:lang", NS)) is not None else None for r in runs}
+    return {lang.get(w(attribute)) if (lang := r.find("w:rPr/w:lang", NS)) is not None else None for r in runs}
 
 
 def text(p: etree._Element) -> str:
     return "".join(item[1] for item in content(p) if item[0] == "char")
 
 
-def check_document(source: Path, output: Path, expect=lambda c: c) -> None:
-    """Same package, same members; per paragraph, every character `expect(source char)` with its formatting."""
+def check_document(source: Path, output: Path, expect=lambda c: c, rtl: bool = False) -> None:
+    """Same package, same members; per paragraph, every character `expect(source char)` with its formatting;
+    the core properties a reader sees translated and the rest of docProps as it was."""
     import docx
 
     docx.Document(str(output))
+    lang, set_by_translation = (("bidi", "ar-SA"), RTL_RUN) if rtl else (("val", "fr-FR"), ("lang",))
     before, after = members(source), members(output)
     assert list(after) == list(before)
     assert [c for c, _ in after.values()] == [c for c, _ in before.values()]
     for name, (_, data) in before.items():
+        if name == "docProps/core.xml":
+            old, new = etree.fromstring(data), etree.fromstring(after[name][1])
+            translated = [(e.tag, "".join(map(expect, e.text)) if e.tag in PROPERTIES and e.text else e.text)
+                          for e in old]
+            assert translated == [(e.tag, e.text) for e in new]
+            continue
         if not TEXT_PART.fullmatch(name) and name != "word/styles.xml":
             assert after[name][1] == data, name
             continue
@@ -134,16 +149,19 @@ def check_document(source: Path, output: Path, expect=lambda c: c) -> None:
         for tag in ("instrText", "delText"):
             assert [e.text for e in new.iter(w(tag))] == [e.text for e in old.iter(w(tag))]
         if name == "word/styles.xml":
-            assert new.find("w:docDefaults/w:rPrDefault/w:rPr/w:lang", NS).get(w("val")) == "fr-FR"
-            assert list(map(etree.tostring, new.iter(w("style")))) == list(map(etree.tostring, old.iter(w("style"))))
+            assert new.find("w:docDefaults/w:rPrDefault/w:rPr/w:lang", NS).get(w(lang[0])) == lang[1]
+            if not rtl:
+                styles = list(map(etree.tostring, new.iter(w("style"))))
+                assert styles == list(map(etree.tostring, old.iter(w("style"))))
             continue
         old_ps, new_ps = list(old.iter(w("p"))), list(new.iter(w("p")))
         assert len(new_ps) == len(old_ps), name
         for a, b in zip(old_ps, new_ps):
-            expected = [(kind, expect(c) if kind == "char" else c, *rest) for kind, c, *rest in content(a)]
-            assert content(b) == expected, name
+            expected = [(kind, expect(c) if kind == "char" else c, *rest)
+                        for kind, c, *rest in content(a, set_by_translation)]
+            assert content(b, set_by_translation) == expected, name
             if text(a).strip():
-                assert languages(b) == {"fr-FR"}
+                assert languages(b, lang[0]) == {lang[1]}
 
 
 @pytest.mark.parametrize("path", with_corpus([pytest.param(p, id=p.name) for p in DOCX]))
@@ -159,6 +177,84 @@ def test_pseudo_translates_every_letter_and_nothing_else(corpus_runs, path) -> N
         for name in filter(TEXT_PART.fullmatch, z.namelist()):
             visible = "".join(t.text or "" for t in etree.fromstring(z.read(name)).iter(w("t")))
             assert not re.search("[A-Za-z]", visible), name
+
+
+# --- right-to-left targets and docProps ----------------------------------------------------------
+
+
+def direction(root: etree._Element) -> dict[str, list[bool]]:
+    """Per paragraph, run and table of a part: whether it is right to left (on without w:val="0")."""
+    def on(element: etree._Element, path: str) -> bool:
+        found = element.find(path, NS)
+        return found is not None and found.get(w("val")) not in ("0", "false", "off")
+
+    return {"p": [on(p, "w:pPr/w:bidi") for p in root.iter(w("p"))],
+            "r": [on(r, "w:rPr/w:rtl") for r in root.iter(w("r"))],
+            "tbl": [on(t, "w:tblPr/w:bidiVisual") for t in root.iter(w("tbl"))]}
+
+
+def paragraph_properties(p: etree._Element) -> list[bytes]:
+    """w:pPr without w:bidi: alignment (start/end in a w:bidi paragraph), indents, numbering, style."""
+    ppr = p.find(w("pPr"))
+    children = ppr if ppr is not None else ()
+    return [etree.tostring(c, method="c14n", exclusive=True) for c in children if c.tag != w("bidi")]
+
+
+@pytest.mark.parametrize("path", with_corpus([pytest.param(p, id=p.name) for p in DOCX]))
+def test_right_to_left_target_reads_right_to_left(corpus_runs, path) -> None:
+    """Into Arabic every paragraph, run and table is right to left, alignment and indents are kept as the
+    start/end they were, and the language tag is w:bidi (w:val stays the language of Latin text)."""
+    output = corpus_runs["pseudo-ar"] / path.name
+    check_document(path, output, pseudo, rtl=True)
+    before, after = members(path), members(output)
+    for name in filter(TEXT_PART.fullmatch, after):
+        old, new = etree.fromstring(before[name][1]), etree.fromstring(after[name][1])
+        assert all(all(flags) for flags in direction(new).values()), name
+        assert list(map(paragraph_properties, new.iter(w("p")))) == list(map(paragraph_properties, old.iter(w("p"))))
+        for rpr in new.iter(w("rPr")):
+            for latin in ("b", "i", "sz"):  # Word formats right-to-left runs with the complex-script twins
+                if rpr.find(w(latin)) is not None and rpr.getparent().tag == w("r"):
+                    assert rpr.find(w(f"{latin}Cs")) is not None, (name, etree.tostring(rpr))
+    for name, (_, data) in after.items():
+        if name.endswith(".xml"):
+            assert b'w:val="ar-SA"' not in data, name
+
+
+@pytest.mark.parametrize("path", with_corpus([pytest.param(p, id=p.name) for p in DOCX]))
+def test_left_to_right_target_keeps_the_direction(corpus_runs, path) -> None:
+    before, after = members(path), members(corpus_runs["pseudo"] / path.name)
+    for name in filter(TEXT_PART.fullmatch, before):
+        old, new = direction(etree.fromstring(before[name][1])), direction(etree.fromstring(after[name][1]))
+        assert (new["p"], new["tbl"], any(new["r"])) == (old["p"], old["tbl"], any(old["r"])), name  # runs may merge
+
+
+def test_right_to_left_source_into_left_to_right_target(corpus_runs, tmp_path) -> None:
+    """An Arabic document translated into French reads left to right again, aligned as it was."""
+    src = tmp_path / "src"
+    src.mkdir()
+    names = ("par-alignment.docx", "tbl-having-tables.docx", "num-having-numbering-part.docx")
+    for name in names:
+        shutil.copy(corpus_runs["pseudo-ar"] / name, src / name)
+    rows = run_cli(src, tmp_path / "out", "identity", src_lang="ar")
+    assert [(r["status"], r["error"]) for r in rows] == [("ok", None)] * len(names)
+    for name in names:
+        before, after = members(corpus("docx", name)), members(tmp_path / "out" / "fr" / name)
+        for part in filter(TEXT_PART.fullmatch, before):
+            old, new = etree.fromstring(before[part][1]), etree.fromstring(after[part][1])
+            assert not any(flag for flags in direction(new).values() for flag in flags), part
+            assert list(map(paragraph_properties, new.iter(w("p")))) == list(
+                map(paragraph_properties, old.iter(w("p"))))
+
+
+def test_core_properties_translated_company_kept(corpus_runs) -> None:
+    with zipfile.ZipFile(corpus_runs["pseudo"] / "doc-coreprops.docx") as z:
+        core = etree.fromstring(z.read("docProps/core.xml"))
+    assert {e.tag: e.text for e in core if e.tag in PROPERTIES} == {
+        f"{{{DC}}}title": pseudo("Title"), f"{{{DC}}}subject": pseudo("Subject"),
+        f"{{{DC}}}description": pseudo("Description"), f"{{{CP}}}keywords": pseudo("key; word; keyword")}
+    assert core.find(f"{{{DC}}}creator").text == "Steve Canny"
+    with zipfile.ZipFile(corpus_runs["pseudo"] / "blk-containing-table.docx") as z:
+        assert b"<Company>Cisco Systems, Inc.</Company>" in z.read("docProps/app.xml")
 
 
 # --- hand-built documents -------------------------------------------------------------------------
@@ -187,6 +283,13 @@ FOOTNOTES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <w:footnote w:id="1"><w:p><w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:footnoteRef/></w:r>
 <w:r><w:t xml:space="preserve"> A footnote about foxes.</w:t></w:r></w:p></w:footnote>
 </w:footnotes>"""
+# The placeholder text a content control shows until it is filled in ("Click or tap here to enter text.").
+GLOSSARY = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:glossaryDocument xmlns:w="{W}"><w:docParts><w:docPart><w:docPartPr><w:name w:val="DefaultPlaceholder_1"/>
+<w:category><w:name w:val="General"/><w:gallery w:val="placeholder"/></w:category><w:types><w:type w:val="bbPlcHdr"/>
+</w:types><w:behaviors><w:behavior w:val="content"/></w:behaviors></w:docPartPr><w:docPartBody><w:p><w:r><w:rPr>
+<w:rStyle w:val="PlaceholderText"/></w:rPr><w:t>Click or tap here to enter a name.</w:t></w:r></w:p></w:docPartBody>
+</w:docPart></w:docParts></w:glossaryDocument>"""
 
 
 def png() -> bytes:
@@ -249,8 +352,11 @@ def build_document(path: Path) -> None:
     p.add_run(" after the box.")
 
     p = doc.add_paragraph("Name: ")
-    p._p.append(el('<w:sdt><w:sdtPr><w:alias w:val="Name"/></w:sdtPr><w:sdtContent><w:r><w:t>John Smith</w:t></w:r>'
-                   "</w:sdtContent></w:sdt>"))
+    p._p.append(el('<w:sdt><w:sdtPr><w:alias w:val="Name"/><w:placeholder><w:docPart w:val="DefaultPlaceholder_1"/>'
+                   "</w:placeholder></w:sdtPr><w:sdtContent><w:r><w:t>John Smith</w:t></w:r></w:sdtContent></w:sdt>"))
+    glossary = Part(PackURI("/word/glossary/document.xml"), CT.WML_DOCUMENT_GLOSSARY, GLOSSARY.encode(),
+                    doc.part.package)
+    doc.part.relate_to(glossary, RT.GLOSSARY_DOCUMENT)
     p._p.append(el('<w:ins w:id="1" w:author="A"><w:r><w:t xml:space="preserve"> inserted words</w:t></w:r></w:ins>'))
     p._p.append(el('<w:del w:id="2" w:author="A"><w:r><w:delText> deleted words</w:delText></w:r></w:del>'))
     p._p.append(el('<w:r><w:t xml:space="preserve"> and a </w:t><w:sym w:font="Wingdings" w:char="F04A"/>'
@@ -266,16 +372,18 @@ def built(tmp_path_factory, prefect_api) -> dict[str, Path]:
     (root / "src").mkdir()
     build_document(root / "src" / "built.docx")
     out = {"source": root / "src" / "built.docx"}
-    for engine in ("identity", "pseudo"):
-        rows = run_cli(root / "src", root / engine, engine)
-        assert [(r["status"], r["error"], r["n_spans_lost"]) for r in rows] == [("ok", None, 0)]
+    for engine, to in (("identity", "fr"), ("pseudo", "fr,ar")):
+        rows = run_cli(root / "src", root / engine, engine, to=to)
+        assert [(r["status"], r["error"], r["n_spans_lost"]) for r in rows] == [("ok", None, 0)] * len(to.split(","))
         out[engine] = root / engine / "fr" / "built.docx"
+    out["pseudo-ar"] = root / "pseudo" / "ar" / "built.docx"
     return out
 
 
 def test_built_document_round_trips(built) -> None:
     check_document(built["source"], built["identity"])
     check_document(built["source"], built["pseudo"], pseudo)
+    check_document(built["source"], built["pseudo-ar"], pseudo, rtl=True)
 
 
 def test_built_document_comes_through_translated(built) -> None:
@@ -328,6 +436,11 @@ def test_built_document_comes_through_translated(built) -> None:
     langs = {lang.get(w("val")) for lang in root.iter(w("lang"))}
     assert langs == {"fr-FR"}
 
+    with zipfile.ZipFile(built["pseudo"]) as z:
+        glossary = etree.fromstring(z.read("word/glossary/document.xml"))
+    assert text(glossary.find(".//w:docPartBody/w:p", NS)) == pseudo("Click or tap here to enter a name.")
+    assert glossary.find(".//w:docPartPr/w:name", NS).get(w("val")) == "DefaultPlaceholder_1"
+
 
 def test_reordered_translation_keeps_markup_well_formed(tmp_path) -> None:
     """A translation that moves the bold words and splits the link still renders valid runs."""
@@ -365,6 +478,10 @@ def test_reordered_translation_keeps_markup_well_formed(tmp_path) -> None:
 
 # --- LibreOffice ----------------------------------------------------------------------------------
 
+ODF_STYLE = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
+ODF_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+ODF_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 def test_libreoffice_converts_outputs(corpus_runs, built, tmp_path) -> None:
@@ -388,6 +505,20 @@ def test_libreoffice_converts_outputs(corpus_runs, built, tmp_path) -> None:
     convert("txt:Text (encoded):UTF8", built["pseudo"])
     seen = (tmp_path / "converted" / "built.txt").read_text(encoding="utf-8-sig")
     assert pseudo("The quick brown fox jumps over the lazy dog.") in seen and "quick" not in seen
+
+    # Into Arabic, LibreOffice lays out every paragraph with text and every table right to left.
+    arabic = [built["pseudo-ar"], *(corpus_runs["pseudo-ar"] / n
+                                    for n in ("par-alignment.docx", "hdr-header-footer.docx"))]
+    convert("fodt", *arabic)
+    for path in arabic:
+        root = etree.parse(str(tmp_path / "converted" / f"{path.stem}.fodt")).getroot()
+        mode = {s.get(f"{{{ODF_STYLE}}}name"): p.get(f"{{{ODF_STYLE}}}writing-mode")
+                for s in root.iter(f"{{{ODF_STYLE}}}style") for p in s if p.tag.endswith(("paragraph-properties",
+                                                                                           "table-properties"))}
+        paragraphs = [p for p in root.iter(f"{{{ODF_TEXT}}}p", f"{{{ODF_TEXT}}}h") if "".join(p.itertext()).strip()]
+        tables = list(root.iter(f"{{{ODF_TABLE}}}table"))
+        assert paragraphs and {mode.get(p.get(f"{{{ODF_TEXT}}}style-name")) for p in paragraphs} == {"rl-tb"}, path
+        assert {mode.get(t.get(f"{{{ODF_TABLE}}}style-name")) for t in tables} <= {"rl-tb"}, path
 
 
 # --- bad input ------------------------------------------------------------------------------------

@@ -13,7 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import CORPUS, with_corpus
 
-from babelflow.tasks.engines.pseudo import pseudo
+from babelflow.tasks.engines.pseudo import _LOWER, _UPPER, pseudo
+from babelflow.tasks.formats.markdown_pandoc import kept_lines, view
+from babelflow.tasks.formats.markdown_source import Lines
 
 CORPUS_FILES = sorted(p.name for p in (CORPUS / "md").glob("*.md"))
 # front matter is kept whole; CommonMark would read it as a rule and a heading
@@ -62,6 +64,12 @@ CASES = {
     ),
     "crlf.md": "\ufeff---\r\ntitle: A title\r\n---\r\n\r\n> Some text,  \r\n> after a hard break.\r\n",
     "generated.md": generated(seed=0, paragraphs=400),
+    # pandoc's own syntax: header attributes, definitions, divs, a grid table with code in a cell
+    "pandoc.md": (
+        "&#9;foo bar\n\nA&nbsp;b \\*c\\* d &amp; e\n\n# Title {#my-id .cls}\n\nTerm\n\n:   Definition *here*.\n\n"
+        "    More of it.\n\n::: {.note}\nInside a div.\n:::\n\n+-------+--------+\n| Cell  | `code` |\n"
+        "+=======+========+\n| text  | ```    |\n|       | x = 1  |\n|       | ```    |\n+-------+--------+\n"
+    ),
 }
 # emphasis written as HTML where no delimiter character can open and close (next to `&#65;` read as `A`)
 EMPHASIS_TAGS = {f"<{slash}{tag}>" for slash in ("", "/") for tag in ("em", "strong", "s")}
@@ -120,11 +128,18 @@ class _Tags(HTMLParser):
         self.tags.append((">", tag))
 
 
+def _pandoc(text: str) -> str:
+    """The text as pandoc reads its blocks (definitions, divs), for CommonMark: grid tables and
+    header attributes blanked, so both sides of a comparison are read the same way."""
+    lines = Lines.of(text)
+    return view(text, list(zip(lines.starts, lines.ends)), kept_lines(_markdown().parse(text)))
+
+
 @cache
 def _structure(text: str) -> list[tuple]:
     """Tags and attributes of the rendered HTML, in order."""
     parser = _Tags()
-    parser.feed(_markdown().render(text))
+    parser.feed(_markdown().render(_pandoc(text)))
     return parser.tags
 
 
@@ -133,7 +148,7 @@ def _reading(text: str) -> tuple[list[str], list]:
     """What a reader sees block by block, and what must be kept: code, URLs, raw HTML, images."""
     blocks: list[str] = []
     kept: list = []
-    for tok in _markdown().parse(text):
+    for tok in _markdown().parse(_pandoc(text)):
         if tok.type in ("fence", "code_block", "html_block"):
             kept.append((tok.type, tok.info, tok.content))
         if tok.type != "inline":
@@ -211,6 +226,10 @@ def test_one_sentence_with_emphasis_and_link_is_one_segment(run) -> None:
                 '[the docs]: https://example.com/docs "Docs"\n[docs]: https://example.com/\n'),
     ("html.md", f'<div class="note">\nRaw block text\n</div>\n\n{pseudo("Inline")} <kbd>{pseudo("Ctrl")}</kbd> '
                 f"{pseudo('key and an image')} ![alt text](img.png) {pseudo('here')}.\n"),
+    ("pandoc.md", f"&#9;{pseudo('foo bar')}\n\n{pseudo('A')}&nbsp;{pseudo('b')} \\*{pseudo('c')}\\* {pseudo('d')} &amp; "
+                  f"{pseudo('e')}\n\n# {pseudo('Title')} {{#my-id .cls}}\n\n{pseudo('Term')}\n\n:   "
+                  f"{pseudo('Definition')} *{pseudo('here')}*.\n\n    {pseudo('More of it.')}\n\n::: {{.note}}\n"
+                  f"{pseudo('Inside a div.')}\n:::\n\n" + CASES["pandoc.md"].split("\n\n")[-1]),
     ("crlf.md", f"\ufeff---\r\ntitle: A title\r\n---\r\n\r\n> {pseudo('Some text')},  \r\n"
                 f"> {pseudo('after a hard break')}.\r\n"),
 ])
@@ -231,3 +250,29 @@ def test_unreadable_markdown_fails_alone(run) -> None:
     assert list(failed) == ["broken.md"] and "binary" in failed["broken.md"]
     assert len(rows) == len(DOCUMENTS) + 1
     assert all(r["n_spans_lost"] == 0 for r in rows if r["status"] == "ok")
+
+
+# a pseudo letter is an ASCII letter still; a shortcut reference `[Label]` must name its label (`[Ĺáƀéĺ][Label]`)
+_LETTERS = str.maketrans(dict.fromkeys("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" + _LOWER + _UPPER, "a"))
+_FULL_REFERENCE = re.compile(r"\]\[[^\]]*\]")
+
+
+def _skeleton(text: str) -> list[str]:
+    """Each line with its letters blanked: what a pseudo translation must not change."""
+    return _FULL_REFERENCE.sub("]", text.translate(_LETTERS)).split("\n")
+
+
+@pytest.mark.parametrize("doc", with_corpus([f"corpus/{name}" for name in CORPUS_FILES] + ["cases/pandoc.md"]))
+def test_pseudo_changes_only_letters_and_adds_no_escapes(run, doc) -> None:
+    """The author's Markdown: no backslash or entity where the text needs none, every line in place."""
+    source, output = _read(run, "src", doc).decode(), _read(run, "pseudo", doc).decode()
+    assert re.findall(r"\\.|&#?\w+;", output) == re.findall(r"\\.|&#?\w+;", source)
+    changed = [(a, b) for a, b in zip(_skeleton(source), _skeleton(output)) if a != b]
+    assert not changed and len(_skeleton(source)) == len(_skeleton(output))
+
+
+def test_grid_table_and_pandoc_syntax_are_kept(run) -> None:
+    """Code in a grid table cell is never translated; attributes and div fences stay as written."""
+    source, output = _read(run, "src", "cases/pandoc.md").decode(), _read(run, "pseudo", "cases/pandoc.md").decode()
+    grid = source[source.index("+---") :]
+    assert output.endswith(grid) and "{#my-id .cls}" in output and "::: {.note}" in output

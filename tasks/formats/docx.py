@@ -1,8 +1,11 @@
-"""Word documents: every paragraph of the body, headers, footers, notes, comments and text boxes is a block.
+"""Word documents: every paragraph of the body, headers, footers, notes, comments, text boxes and the
+glossary (the placeholder text of content controls) is a block, and so are the core properties a reader
+sees in the title bar and the file's properties (title, subject, description, keywords).
 
-The zip package is the source of truth and is read with lxml. Only the parts whose paragraphs were
-translated, and the styles part (the document's default language), are rewritten; every other member
-is copied unchanged, in the same order, with the same compression.
+The zip package is the source of truth and is read with lxml. Only the parts whose text was translated,
+and the styles part (the document's default language), are rewritten; every other member is copied
+unchanged, in the same order, with the same compression. Into a right-to-left language every text part
+is rewritten, so that all its paragraphs, runs and tables read right to left (docx_direction).
 """
 
 from __future__ import annotations
@@ -18,13 +21,17 @@ from urllib.parse import unquote
 from babelflow.documents import Block, Document, DocumentError
 from babelflow.languages import RTL, iso
 from babelflow.tasks.formats import FormatOptions, Parsed
-from babelflow.tasks.formats.docx_paragraph import read_paragraph, set_lang, w, write_paragraph
+from babelflow.tasks.formats.docx_direction import complex_script_twins, set_direction
+from babelflow.tasks.formats.docx_paragraph import read_paragraph, set_lang, w, write_paragraph, xml_text
 
 _RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 _P, _TEXTBOX = w("p"), w("txbxContent")
 # Relationship types (by their last path segment) of the parts besides the body that hold text.
-_TEXT_PARTS = ("header", "footer", "footnotes", "endnotes", "comments")
+_TEXT_PARTS = ("header", "footer", "footnotes", "endnotes", "comments", "glossaryDocument")
+_DC, _CP = "http://purl.org/dc/elements/1.1/", "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+# Core properties a reader sees; the company (docProps/app.xml) is a name and stays as it is.
+_PROPERTIES = (f"{{{_DC}}}title", f"{{{_DC}}}subject", f"{{{_DC}}}description", f"{{{_CP}}}keywords")
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _OTHER_OFFICE = {"xl/workbook.xml": "an Excel workbook", "ppt/presentation.xml": "a PowerPoint presentation"}
 
@@ -32,8 +39,8 @@ _OTHER_OFFICE = {"xl/workbook.xml": "an Excel workbook", "ppt/presentation.xml":
 _TAGS = {"ar_AR": "ar-SA", "en_XX": "en-US", "es_XX": "es-ES", "fr_XX": "fr-FR", "ja_XX": "ja-JP",
          "nl_XX": "nl-NL", "pt_XX": "pt-BR", "tl_XX": "fil-PH"}
 _EAST_ASIAN = {"zh", "ja", "ko"}
-# Languages Word formats as complex script (w:lang w:bidi): right-to-left and the Indic and Southeast Asian scripts.
-_COMPLEX = RTL | {"hi", "bn", "gu", "mr", "ne", "ta", "te", "ml", "si", "th", "km", "my"}
+# Left-to-right languages Word formats as complex script (w:lang w:bidi too): Indic and Southeast Asian scripts.
+_COMPLEX = {"hi", "bn", "gu", "mr", "ne", "ta", "te", "ml", "si", "th", "km", "my"}
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,7 @@ class _Skeleton:
     # repeat their DrawingML choice are not blocks of their own: they are written from the same block.
     parts: tuple[tuple[str, tuple[tuple[int, int], ...]], ...]
     styles: str | None
+    properties: tuple[str, tuple[tuple[str, int], ...]] | None  # core properties part: (element tag, block index)
 
 
 def parse(data: bytes, options: FormatOptions) -> Parsed:
@@ -67,28 +75,64 @@ def parse(data: bytes, options: FormatOptions) -> Parsed:
     styles = next(iter(_related(package, main, ("styles",))), None)
     if styles:
         _xml(package, styles)  # a broken styles part fails the document here, not once per target language
-    return Parsed(blocks, _Skeleton(data, tuple(parts), styles))
+    return Parsed(blocks, _Skeleton(data, tuple(parts), styles, _read_properties(package, blocks)))
 
 
 def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
     skeleton: _Skeleton = doc.skeleton
     package = zipfile.ZipFile(io.BytesIO(skeleton.data))
     lang = _lang_attributes(tgt)
+    rtl = iso(tgt) in RTL
+    # Direction follows the target; a left-to-right source into a left-to-right target keeps its own.
+    direction = rtl or (doc.src_lang is not None and iso(doc.src_lang) in RTL)
     changed: dict[str, bytes] = {}
     for name, placed in skeleton.parts:
         todo = sorted(((i, blocks[b]) for i, b in placed if blocks[b] is not None), key=lambda t: t[0])
-        if not todo:
+        if not todo and not direction:
             continue
         root = _xml(package, name)
         paragraphs = list(root.iter(_P))
         for index, block in reversed(todo):  # text boxes first: their paragraphs move with their anchor
             write_paragraph(paragraphs[index], block, lang)
+        if direction:
+            set_direction(root, rtl)
         changed[name] = _serialize(root)
     if skeleton.styles:
         root = _xml(package, skeleton.styles)
         set_lang(_default_run_properties(root), lang)
+        if rtl:
+            for rpr in root.iter(w("rPr")):
+                complex_script_twins(rpr)
         changed[skeleton.styles] = _serialize(root)
+    if skeleton.properties:
+        changed.update(_write_properties(package, skeleton.properties, blocks))
     return _repackage(package, changed)
+
+
+def _read_properties(package: zipfile.ZipFile, blocks: list[Block]) -> tuple[str, tuple[tuple[str, int], ...]] | None:
+    """Title, subject, description and keywords with text become blocks (appended to `blocks`)."""
+    name = next(iter(_related(package, "", ("core-properties",))), None)
+    if name is None:
+        return None
+    placed = []
+    for element in _xml(package, name):
+        if element.tag in _PROPERTIES and (element.text or "").strip():
+            placed.append((element.tag, len(blocks)))
+            blocks.append(Block(element.text, []))
+    return (name, tuple(placed)) if placed else None
+
+
+def _write_properties(package: zipfile.ZipFile, properties: tuple[str, tuple[tuple[str, int], ...]],
+                      blocks: list[Block | None]) -> dict[str, bytes]:
+    name, placed = properties
+    todo = {tag: blocks[b] for tag, b in placed if blocks[b] is not None}
+    if not todo:
+        return {}
+    root = _xml(package, name)
+    for element in root:
+        if element.tag in todo:
+            element.text = xml_text(todo[element.tag].text)
+    return {name: _serialize(root)}
 
 
 _MAX_UNPACKED = 1 << 30  # XML and media of the largest real documents stay far below this
@@ -199,6 +243,8 @@ def _origin(index: int, mirrors: dict[int, int]) -> int:
 def _lang_attributes(tgt: str) -> dict[str, str]:
     """w:lang attributes that make the target the language of Latin, East Asian or complex-script text."""
     tag = _TAGS.get(tgt, tgt.replace("_", "-"))
+    if iso(tgt) in RTL:  # w:val is the language of Latin text: ar-SA there makes LibreOffice change the font
+        return {"bidi": tag}
     attributes = {"val": tag}
     if iso(tgt) in _EAST_ASIAN:
         attributes["eastAsia"] = tag

@@ -190,6 +190,11 @@ def read_paragraph(p: Any) -> Paragraph:
     )
 
 
+def xml_text(text: str) -> str:
+    """Text without the characters XML cannot hold (control characters a model may emit)."""
+    return _NOT_XML.sub("", text)
+
+
 def set_lang(rpr: Any, attributes: dict[str, str]) -> None:
     """Set w:lang in run properties, where the schema wants it."""
     lang = rpr.find(_LANG)
@@ -290,7 +295,7 @@ class _Writer:
                 run.append(_detached_copy(fmt.line_breaks[min(n, len(fmt.line_breaks) - 1)]))
             elif chunk in _ELEMENTS:
                 etree.SubElement(run, _ELEMENTS[chunk])
-            elif chunk := _NOT_XML.sub("", chunk):
+            elif chunk := xml_text(chunk):
                 t = etree.SubElement(run, _T)
                 t.text = chunk
                 if chunk[:1].isspace() or chunk[-1:].isspace() or "  " in chunk:

@@ -1,11 +1,12 @@
 """HTML: the inline content of each block-level element is a block; inline elements are spans over it.
 
-Parsed with lxml.html: libxml2's HTML5 tokenizer is lenient with real-world markup and keeps comments
-and attributes; html_serialize writes the tree back so that it parses to the same tree. Render parses
-the source again (the skeleton is never touched), writes translated attributes, and rebuilds each
-translated run of inline content from its projected spans: shallow copies of the original inline
-elements open and close between pieces, so any projection gives well-formed markup; inline objects
-are deep copies.
+Parsed with html5lib into xml.etree: the HTML5 parsing algorithm builds the tree a browser builds
+(misnested tags, whitespace between elements, attributes of <body>), and html_serialize writes it back
+so that it parses to the same tree. Render works on a copy of that tree (the skeleton is never
+touched): it writes translated attributes, and rebuilds each translated run of inline content from its
+projected spans: shallow copies of the original inline elements open and close between pieces, so any
+projection gives well-formed markup; inline objects are deep copies. Whitespace is collapsed only within
+a text node, so none appears, disappears or crosses a tag.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from babelflow.tasks.formats.encoding import decode_text
 from babelflow.tasks.formats.html_serialize import serialize
 from babelflow.tasks.formats.spans import Piece, pieces
 
+_SVG = "{http://www.w3.org/2000/svg}"
+_MATHML = "{http://www.w3.org/1998/Math/MathML}"
 # Elements that flow inside a sentence: their text belongs to the surrounding block, they become spans.
 _INLINE = frozenset(
     "a abbr acronym b bdi bdo big blink button cite data del dfn em font i ins label mark meter nobr output "
@@ -29,17 +32,25 @@ _INLINE = frozenset(
 )
 # Inline elements without text of their own: kept as inline objects; their attributes are translated.
 _OBJECTS = frozenset("area br embed img input link map meta picture source track wbr".split())
-# Never translated, attributes included. iframe and the like hold raw text that is never rendered.
+# Content never translated (attributes are: a title or placeholder is shown). iframe and the like hold raw
+# text that is never rendered.
 _VERBATIM = frozenset(
-    "code iframe kbd listing math noembed noframes plaintext pre samp script style svg template textarea var "
-    "xmp".split()
-)
+    "code iframe kbd listing noembed noframes plaintext pre samp script style template textarea var xmp".split()
+) | {_SVG + "svg", _MATHML + "math"}
+# Nothing inside translated, attributes included: inert until a script uses it.
+_INERT = "template"
+# Text of a kept element that is shown all the same: SVG tooltips and descriptions.
+_LABELS = frozenset({_SVG + "title", _SVG + "desc"})
 # Verbatim elements that are blocks: text on either side of them belongs to different blocks.
 _VERBATIM_BLOCKS = frozenset("listing noframes plaintext pre xmp".split())
 # Elements that sit inside a sentence, so a verbatim one there is an inline object, elsewhere a block.
 _PHRASING = (_INLINE | _OBJECTS | _VERBATIM) - _VERBATIM_BLOCKS
 _ATTRIBUTES = ("alt", "title", "placeholder", "aria-label")
-_META = frozenset({"description", "title", "og:title", "og:description", "twitter:title", "twitter:description"})
+_META = frozenset({
+    "description", "title", "og:title", "og:description", "og:image:alt", "og:video:alt", "twitter:title",
+    "twitter:description", "twitter:image:alt", "dc.title", "dc.description", "dcterms.title", "dcterms.description",
+})
+_LANGUAGE = ("lang", "xml:lang", "dir")
 
 # How an element takes part in the text flow.
 _CONTAINER = "container"  # its runs of inline content are blocks
@@ -48,17 +59,14 @@ _OBJECT = "object"  # inline, kept verbatim: an inline object of the block
 _SKIP = "skip"  # a block never translated
 
 _SPACE = " \t\n\r\f"  # HTML whitespace; a no-break space is text
+_RUNS = re.compile(f"[{_SPACE}]+")
 _MARKUP = re.compile(r"<[A-Za-z!?/]")
-# Atomic: a lazy comment must not stretch over the next one (exponential backtracking on "<!---->" * 40).
-_DOCTYPE = re.compile(r"(?>\s+|<!--.*?-->|<\?[^>]*>)*(<!doctype[^>]*>)", re.IGNORECASE | re.DOTALL)
 _DECLARED = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([-\w.:]+)""", re.IGNORECASE)
 _CHARSET = re.compile(r"charset\s*=\s*[^\s;\"']*", re.IGNORECASE)
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 # Labels browsers read as a larger encoding (WHATWG Encoding Standard), by Python codec name.
 _SUPERSETS = {"iso8859-1": "cp1252", "ascii": "cp1252", "gb2312": "gb18030", "gbk": "gb18030",
               "euc_kr": "cp949", "shift_jis": "cp932", "tis-620": "cp874", "iso8859-9": "cp1254"}
-# Characters lxml refuses in text and attribute values.
-_UNSETTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,13 @@ class _Attribute:
     node: int  # index in document order
     name: str
     lead: str  # whitespace around the value, kept
+    trail: str
+
+
+@dataclass(frozen=True)
+class _Text:
+    node: int  # an element whose whole content is this text (an SVG <title>)
+    lead: str
     trail: str
 
 
@@ -81,9 +96,9 @@ class _Run:
 
 @dataclass(frozen=True)
 class _Skeleton:
-    source: bytes  # the document as UTF-8, parsed again for each rendering
-    doctype: str | None  # as the source wrote it (lxml's tree has one even where the source has none)
-    places: list[_Attribute | _Run]  # where each block goes
+    document: object  # the parsed tree (doctype, comments, <html>), copied for each rendering
+    places: list[_Attribute | _Text | _Run]  # where each block goes
+    labels: list[tuple[int, ...]]  # per place, the elements around it with lang or dir, to set when it is translated
 
 
 def parse(data: bytes, options: FormatOptions) -> Parsed:
@@ -92,32 +107,37 @@ def parse(data: bytes, options: FormatOptions) -> Parsed:
         raise DocumentError("empty document, no HTML")
     if not _MARKUP.search(text):
         raise DocumentError("no HTML markup, not an HTML document")
-    source = text.encode("utf-8")
-    root = _parse_tree(source)
-    reader = _Reader(root)
-    if reader.kinds[root] == _CONTAINER:
-        reader.container(root)
-    doctype = m.group(1) if (m := _DOCTYPE.match(text)) else None
-    return Parsed(reader.blocks, _Skeleton(source, doctype, reader.places))
+    document = _parse_tree(text)
+    reader = _Reader(_root(document))
+    reader.container(reader.nodes[0])
+    return Parsed(reader.blocks, _Skeleton(document, reader.places, reader.labels()))
 
 
 def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
     skeleton: _Skeleton = doc.skeleton
-    root = _parse_tree(skeleton.source)
+    document = copy.deepcopy(skeleton.document)
+    root = _root(document)
     nodes = list(root.iter())
     runs: list[tuple[_Run, Block]] = []
-    for place, new in zip(skeleton.places, blocks, strict=True):
+    labelled: set[int] = set()
+    for place, new, labels in zip(skeleton.places, blocks, skeleton.labels, strict=True):
         if new is None:
             continue
+        labelled.update(labels)
         if isinstance(place, _Attribute):
-            nodes[place.node].set(place.name, _settable(place.lead + new.text + place.trail))
+            nodes[place.node].set(place.name, place.lead + new.text + place.trail)
+        elif isinstance(place, _Text):
+            nodes[place.node].text = place.lead + new.text + place.trail
         else:
             runs.append((place, new))
-    for run, new in runs:  # after the attributes, so that copies of elements carry their translations
+    lang = iso(tgt)
+    for ref in labelled:
+        _relabel(nodes[ref], lang)
+    for run, new in runs:  # after attributes and labels, so that copies of elements carry them
         _rebuild(nodes, run, new)
-    _set_language(root, iso(tgt))
+    _set_language(root, lang)
     _declare_utf8(root)
-    return serialize(root, skeleton.doctype).encode("utf-8")
+    return serialize(document).encode("utf-8")
 
 
 def _decode(data: bytes) -> str:
@@ -155,14 +175,17 @@ def _declared_encoding(data: bytes) -> str | None:
     return None if name.startswith("utf-16") or name.startswith("utf-32") else _SUPERSETS.get(name, name)
 
 
-def _parse_tree(source: bytes):
-    import lxml.html
-    from lxml import etree
+def _parse_tree(text: str):
+    """The document as a browser builds it: xml.etree elements, HTML ones without a namespace."""
+    import html5lib
 
-    try:
-        return lxml.html.document_fromstring(source, parser=lxml.html.HTMLParser(encoding="utf-8", huge_tree=True))
-    except (etree.LxmlError, ValueError) as exc:
-        raise DocumentError(f"not readable as HTML: {exc}") from exc
+    builder = html5lib.getTreeBuilder("etree", fullTree=True)
+    return html5lib.HTMLParser(tree=builder, namespaceHTMLElements=False).parse(text)
+
+
+def _root(document):
+    """The <html> element (the parser always makes one; doctype and comments are its siblings)."""
+    return next(node for node in document if node.tag == "html")
 
 
 def _is_element(node) -> bool:
@@ -205,7 +228,7 @@ class _Reader:
         self.index = {node: i for i, node in enumerate(self.nodes)}
         self.kinds, self.frozen = _kinds(self.nodes)
         self.blocks: list[Block] = []
-        self.places: list[_Attribute | _Run] = []
+        self.places: list[_Attribute | _Text | _Run] = []
 
     def container(self, el) -> None:
         self.attributes(el)
@@ -218,6 +241,8 @@ class _Reader:
             self.run(el, after, members)
             if kind == _CONTAINER:
                 self.container(child)
+            else:
+                self.attributes_below(child)
             after, members = child, []
         self.run(el, after, members)
 
@@ -257,19 +282,22 @@ class _Reader:
     def flatten(self, node, flat: _Flat, chain: tuple[int, ...]) -> None:
         ref = self.index[node]
         if self.kinds[node] == _OBJECT:
-            flat.atom(ref, _is_element(node), node.tag == "br", chain)
+            flat.atom(ref, node.tag == "br", chain)
             return
         start = flat.size
         flat.add(node.text)
         for child in node:
             self.flatten(child, flat, (*chain, ref))
             flat.add(child.tail)
-        flat.spans.append((start, flat.size, ref))
+        flat.span(start, ref)
 
     def attributes_below(self, node) -> None:
-        if node in self.frozen or not _is_element(node):
+        """Attributes of an element and of all inside it, SVG titles too: shown even where the content is kept."""
+        if not _is_element(node) or node.tag == _INERT or _no_translate(node):
             return
         self.attributes(node)
+        if node.tag in _LABELS and not len(node):
+            self.text(node)
         for child in node:
             self.attributes_below(child)
 
@@ -285,6 +313,37 @@ class _Reader:
                 self.blocks.append(Block(core))
                 self.places.append(_Attribute(self.index[el], name, lead, value[len(lead) + len(core):]))
 
+    def text(self, el) -> None:
+        value = el.text or ""
+        core = _RUNS.sub(" ", value.strip(_SPACE))
+        if any(c.isalpha() for c in core):
+            lead = value[: len(value) - len(value.lstrip(_SPACE))]
+            self.blocks.append(Block(core))
+            self.places.append(_Text(self.index[el], lead, value[len(value.rstrip(_SPACE)):]))
+
+    def labels(self) -> list[tuple[int, ...]]:
+        """Per place, the elements with lang or dir around what it translates (its container and spans)."""
+        chains = _labelled_ancestors(self.nodes, self.index, self.frozen)
+        out = []
+        for place, block in zip(self.places, self.blocks, strict=True):
+            if isinstance(place, _Run):
+                touched = {place.container, *(ref for start, end, ref in block.spans if end > start)}
+            else:
+                touched = {place.node}
+            out.append(tuple(sorted({ref for node in touched for ref in chains[node]})))
+        return out
+
+
+def _labelled_ancestors(nodes: list, index: dict, frozen: set) -> list[tuple[int, ...]]:
+    """For each node, itself and the elements around it that carry lang or dir (below <html>)."""
+    chains: list[tuple[int, ...]] = [()] * len(nodes)
+    for i, parent in enumerate(nodes):  # document order: a parent's chain is known before its children's
+        for child in parent if _is_element(parent) else ():
+            ref = index[child]
+            own = _is_element(child) and child not in frozen and any(a in child.attrib for a in _LANGUAGE)
+            chains[ref] = (ref, *chains[i]) if own else chains[i]
+    return chains
+
 
 class _Flat:
     """A run of inline content as raw source text with spans, before whitespace is collapsed."""
@@ -293,19 +352,24 @@ class _Flat:
         self.parts: list[str] = []
         self.size = 0
         self.breaks: set[int] = set()  # where a <br> stands for a line break that is not source text
-        self.stops: set[int] = set()  # where a visible inline object separates whitespace on its two sides
+        self.cuts: set[int] = set()  # where a text node, an element or an inline object begins or ends
         self.spans: list[Span] = []
         self.chains: dict[int, frozenset[int]] = {}
 
     def add(self, text: str | None) -> None:
         if text:
+            if self.size:
+                self.cuts.add(self.size)
             self.parts.append(text)
             self.size += len(text)
 
-    def atom(self, ref: int, visible: bool, line_break: bool, chain: tuple[int, ...]) -> None:
+    def span(self, start: int, ref: int) -> None:
+        self.spans.append((start, self.size, ref))
+        self.cuts.update((start, self.size))
+
+    def atom(self, ref: int, line_break: bool, chain: tuple[int, ...]) -> None:
         self.spans.append((self.size, self.size, ref))
-        if visible:
-            self.stops.add(self.size)
+        self.cuts.add(self.size)
         if chain:
             self.chains[ref] = frozenset(chain)
         if line_break:  # so the block reads as two lines, as it renders
@@ -315,75 +379,48 @@ class _Flat:
     def block(self) -> tuple[Block, str, str] | None:
         """The block, and the source whitespace before and after it; None where there is nothing to translate.
 
-        Runs of whitespace inside the block (source newlines and indentation) become one space, or one
-        line break where a <br> is among them: that is how HTML renders them, and the block must read
-        as running text for the segmenter and the model.
+        Runs of whitespace inside a text node (source newlines and indentation) become one space: that
+        is how HTML renders them, and the block must read as running text for the segmenter and the
+        model. Whitespace at a tag stays on its side of it: only what comes before the first tag and
+        after the last is left out of the block.
         """
         raw = "".join(self.parts)
         content = [i for i, c in enumerate(raw) if c not in _SPACE]
         if not content:
             return None
-        points = [s for s, e, _ in self.spans if s == e]
-        start, end = min([content[0], *points]), max([content[-1] + 1, *points])
-        text, where = _collapse(raw, start, end, self.breaks, self.stops)
+        start = min(content[0], *self.cuts) if self.cuts else content[0]
+        end = max(content[-1] + 1, *self.cuts) if self.cuts else content[-1] + 1
+        text, offsets = _collapse(raw, start, end, self.breaks, self.cuts)
         if not any(c.isalpha() for c in text):
             return None
-        inside: dict[int, set[int]] = {}  # element -> offsets of the inline objects within it
-        for pos, _, ref in self.spans:
-            for outer in self.chains.get(ref, ()):
-                inside.setdefault(outer, set()).add(where(pos))
-        spans = [
-            (where(s), where(s), ref) if s == e else (*_trim(text, where(s), where(e), inside.get(ref, set())), ref)
-            for s, e, ref in sorted(self.spans, key=lambda span: span[2])
-        ]
-        lead = "".join(c for i, c in enumerate(raw[:start]) if i not in self.breaks)
-        trail = "".join(c for i, c in enumerate(raw[end:], end) if i not in self.breaks)
-        return Block(text, spans), lead, trail
+        spans = [(offsets[s - start], offsets[e - start], ref) for s, e, ref in sorted(self.spans, key=lambda x: x[2])]
+        return Block(text, spans), raw[:start], raw[end:]
 
 
-def _trim(text: str, start: int, end: int, objects: set[int]) -> tuple[int, int]:
-    """A span without the whitespace at its ends (up to an inline object inside it).
-
-    A space between two sentences is then in neither, so the markup of one does not spread over the
-    other when only one of them is aligned.
-    """
-    while text[start] in _SPACE and start not in objects:
-        start += 1
-    while text[end - 1] in _SPACE and end not in objects:
-        end -= 1
-    return start, end
-
-
-def _collapse(raw: str, start: int, end: int, breaks: set[int], stops: set[int]):
-    """raw[start:end] with each whitespace run made one character, and a map of raw offsets into it.
-
-    A run goes on across a comment (it renders nothing) but not across an image or inline code.
-    """
+def _collapse(raw: str, start: int, end: int, breaks: set[int], cuts: set[int]) -> tuple[str, list[int]]:
+    """raw[start:end] with each whitespace run within a text node made one character, and where each
+    raw offset (from start, end included) lands in it."""
     out: list[str] = []
     offsets: list[int] = []
     in_space = False
     for i in range(start, end):
         offsets.append(len(out))
-        in_space = in_space and i not in stops
         c = raw[i]
-        if c in _SPACE:
-            if not in_space:
-                out.append(" ")
-            if i in breaks:
-                out[-1] = "\n"
-            in_space = True
-        else:
+        if c not in _SPACE:
             out.append(c)
             in_space = False
+        elif not in_space or i in cuts:
+            out.append("\n" if i in breaks else " ")
+            in_space = True
     offsets.append(len(out))
-    return "".join(out), lambda pos: offsets[min(max(pos, start), end) - start]
+    return "".join(out), offsets
 
 
 def _rebuild(nodes: list, run: _Run, block: Block) -> None:
     """Replace the run's inline content with the translation, its markup rebuilt from the spans."""
     container = nodes[run.container]
     holder = container.makeelement("div", {})
-    holder.text = _settable(run.lead)
+    holder.text = run.lead
     _write(holder, nodes, run, block)
     _append_text(holder, run.trail)
     for ref in run.members:
@@ -393,7 +430,7 @@ def _rebuild(nodes: list, run: _Run, block: Block) -> None:
         at = 0
     else:
         nodes[run.after].tail = holder.text
-        at = container.index(nodes[run.after]) + 1
+        at = list(container).index(nodes[run.after]) + 1
     for offset, child in enumerate(list(holder)):
         container.insert(at + offset, child)
 
@@ -466,15 +503,10 @@ def _shallow_copy(el, keep_id: bool):
 
 
 def _append_text(el, text: str) -> None:
-    text = _settable(text)
     if len(el):
         el[-1].tail = (el[-1].tail or "") + text
     else:
         el.text = (el.text or "") + text
-
-
-def _settable(text: str) -> str:
-    return _UNSETTABLE.sub("", text)
 
 
 def _set_language(root, lang: str) -> None:
@@ -487,10 +519,19 @@ def _set_language(root, lang: str) -> None:
         root.set("dir", "ltr")
 
 
+def _relabel(el, lang: str) -> None:
+    """An element whose content was translated: the language and direction it declares become the target's."""
+    for name in ("lang", "xml:lang"):
+        if name in el.attrib:
+            el.set(name, lang)
+    if el.get("dir", "").strip().lower() in ("ltr", "rtl"):
+        el.set("dir", "rtl" if lang in RTL else "ltr")
+
+
 def _declare_utf8(root) -> None:
-    head = root.find("head")
+    """Every charset declaration says UTF-8; a page without one gets <meta charset> first in its head."""
     declared = False
-    for meta in [] if head is None else head.findall("meta"):
+    for meta in root.iter("meta"):
         if "charset" in meta.attrib:
             meta.set("charset", "utf-8")
             declared = True
@@ -499,9 +540,5 @@ def _declare_utf8(root) -> None:
             meta.set("content", _CHARSET.sub("charset=utf-8", content) if _CHARSET.search(content)
                      else f"{content.rstrip('; ')}; charset=utf-8")
             declared = True
-    if declared:
-        return
-    if head is None:
-        head = root.makeelement("head", {})
-        root.insert(0, head)
-    head.insert(0, root.makeelement("meta", {"charset": "utf-8"}))
+    if not declared:
+        root.find("head").insert(0, root.makeelement("meta", {"charset": "utf-8"}))

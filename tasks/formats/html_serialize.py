@@ -1,8 +1,9 @@
-"""Writing an lxml.html tree back as HTML that parses to the same tree.
+"""Writing an html5lib tree (xml.etree, HTML elements without a namespace) back as HTML.
 
-libxml2's own HTML writer changes attribute values: it percent-escapes URLs (`href="a b"` becomes
-`href="a%20b"`) and minimizes boolean attributes, which then read back with another value. This
-writer follows the HTML serialization algorithm instead: values and text as they are, escaped.
+Follows the HTML serialization algorithm (WHATWG, "serializing HTML fragments"), so that the output
+parses to the same tree as the page: values and text as they are, escaped; raw text elements
+unescaped; foreign (SVG, MathML) names and namespaced attributes written as the parser reads them; a
+leading newline of pre/textarea/listing doubled, because the parser drops the first one.
 """
 
 from __future__ import annotations
@@ -10,18 +11,50 @@ from __future__ import annotations
 _VOID = frozenset(
     "area base basefont bgsound br col embed frame hr img input keygen link meta param source track wbr".split()
 )
-# Elements whose content libxml2 reads as raw text: written as it is, never escaped.
+# Elements whose content the parser reads as raw text: written as it is, never escaped.
 _RAW_TEXT = frozenset("iframe noembed noframes plaintext script style xmp".split())
+_LEADING_NEWLINE = frozenset("pre textarea listing".split())
 _TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\xa0": "&nbsp;"})
 _ATTRIBUTE_ESCAPES = str.maketrans({"&": "&amp;", '"': "&quot;", "\xa0": "&nbsp;"})
+# Attribute namespaces as html5lib writes them ("{uri}local") and the prefix the parser gives them back.
+_PREFIXES = {
+    "http://www.w3.org/1999/xlink": "xlink:",
+    "http://www.w3.org/XML/1998/namespace": "xml:",
+    "http://www.w3.org/2000/xmlns/": "xmlns:",
+}
+DOCTYPE = "<!DOCTYPE>"  # html5lib's tag for the doctype node
 
 
-def serialize(root, doctype: str | None) -> str:
-    """The document: the doctype as the source wrote it, then the root and the comments around it."""
-    out = [doctype + "\n"] if doctype else []
-    for node in [*reversed(list(root.itersiblings(preceding=True))), root, *root.itersiblings()]:
-        _write(node, out)
+def serialize(document) -> str:
+    """The document: its doctype, comments and root element, in order."""
+    out: list[str] = []
+    for node in document:
+        if node.tag == DOCTYPE:
+            out.append(_doctype(node))
+        else:
+            _write(node, out)
     return "".join(out)
+
+
+def _doctype(node) -> str:
+    """Public and system identifiers kept: they decide the quirks mode, which changes how tables parse."""
+    public, system = node.get("publicId"), node.get("systemId")
+    ids = f' PUBLIC "{public}"' + (f' "{system}"' if system else "") if public else (
+        f' SYSTEM "{system}"' if system else "")
+    return f"<!DOCTYPE {node.text or ''}{ids}>"
+
+
+def _name(tag: str) -> str:
+    """Local name of an SVG or MathML element; the parser puts it back in its namespace."""
+    return tag.rpartition("}")[2]
+
+
+def _attribute(name: str) -> str:
+    if name[0] != "{":
+        return name
+    uri, _, local = name[1:].partition("}")
+    prefix = _PREFIXES.get(uri, "")
+    return "xmlns" if prefix == "xmlns:" and local == "xmlns" else prefix + local
 
 
 def _write(top, out: list[str]) -> None:
@@ -31,21 +64,26 @@ def _write(top, out: list[str]) -> None:
         node = todo.pop()
         if isinstance(node, str):
             out.append(node)
-        elif not isinstance(node.tag, str):  # a comment (libxml2 reads <?...> as one too)
+        elif not isinstance(node.tag, str):  # a comment (the parser reads <?...> as one too)
             out.append(f"<!--{node.text or ''}-->")
         else:
-            attributes = "".join(f' {name}="{value.translate(_ATTRIBUTE_ESCAPES)}"' for name, value in node.items())
-            if node.tag in _VOID and node.text is None and not len(node):
-                out.append(f"<{node.tag}{attributes} />")  # the slash: libxml2 knows <wbr> is void only so
+            foreign = node.tag[0] == "{"
+            name = _name(node.tag)
+            attributes = "".join(
+                f' {_attribute(k)}="{v.translate(_ATTRIBUTE_ESCAPES)}"' for k, v in node.items()
+            )
+            empty = not node.text and not len(node)
+            if (name in _VOID and not foreign) or (foreign and empty):
+                out.append(f"<{name}{attributes}>" if not foreign else f"<{name}{attributes} />")
                 continue
-            out.append(f"<{node.tag}{attributes}>")
-            raw = node.tag in _RAW_TEXT
-            inner = [_text(node.text, raw)]
+            raw = name in _RAW_TEXT and not foreign
+            text = node.text or ""
+            if name in _LEADING_NEWLINE and not foreign and text.startswith("\n"):
+                text = "\n" + text
+            inner: list = [text if raw else text.translate(_TEXT_ESCAPES)]
             for child in node:
-                inner += [child, _text(child.tail, raw)]
-            todo.append(f"</{node.tag}>")
+                tail = child.tail or ""
+                inner += [child, tail if raw else tail.translate(_TEXT_ESCAPES)]
+            out.append(f"<{name}{attributes}>")
+            todo.append(f"</{name}>")
             todo.extend(reversed(inner))
-
-
-def _text(text: str | None, raw: bool) -> str:
-    return (text or "") if raw else (text or "").translate(_TEXT_ESCAPES)

@@ -17,6 +17,7 @@ from typing import Any, Callable
 from babelflow.documents import Block, Document, Span
 from babelflow.tasks.formats import FormatOptions, Parsed
 from babelflow.tasks.formats.encoding import decode_text, encode_text
+from babelflow.tasks.formats.markdown_pandoc import kept_lines, view
 from babelflow.tasks.formats.markdown_source import Lines, Node, Unmapped, inline_tree, offsets, row_cells
 from babelflow.tasks.formats.markdown_write import Element, Object, Region, as_html, delimiter_tokens, write_block
 
@@ -40,10 +41,14 @@ def parse(data: bytes, options: FormatOptions) -> Parsed:
     raw, bom = decode_text(data)
     lines = Lines.of(raw)
     front = _FRONT_MATTER.match(raw)
-    hidden = front.end() if front else 0  # front matter is read as blank lines, so kept whole
+    cut = front.end() if front else 0  # front matter is read as blank lines, so kept whole
+    blank = "\n" * (bisect_right(lines.starts, cut) - 1)
     md = _parser().disable(["text_join", "fragments_join"])
+    kept = kept_lines(md.parse(blank + raw[cut:], {})) | set(range(len(blank) + 1 if front else 0))
+    seen = view(raw, list(zip(lines.starts, lines.ends)), kept)
+    lines = Lines.of(seen)
     env: dict = {}
-    tokens = md.parse("\n" * (bisect_right(lines.starts, hidden) - 1) + raw[hidden:], env)
+    tokens = md.parse(blank + seen[cut:], env)
     blocks: list[Block] = []
     regions: list[Region] = []
     context, cells = "paragraph", []
@@ -80,23 +85,26 @@ def _block(tok: Any, lines: Lines, raw: str, context: str, md: Any, env: dict,
         nodes = inline_tree(tok.children, tok.content, md, env)
     except Unmapped:
         return None
-    text, spans, markup = _flatten(nodes, lambda a, b: raw[offs[a] : offs[b]], md, env)
+    text, spans, markup, spelled = _flatten(nodes, lambda a, b: raw[offs[a] : offs[b]], md, env)
     if not text.strip():
         return None
     after = bisect_right(lines.starts, offs[-1])
     before_rule = context != "cell" and after < len(lines.starts) and bool(_RULE_LIKE.fullmatch(lines.line(after)))
-    return Block(text, spans), Region(offs[0], offs[-1], context, before_rule, tuple(markup))
+    region = Region(offs[0], offs[-1], context, before_rule, tuple(markup), tuple(spelled.items()))
+    return Block(text, spans), region
 
 
 def _flatten(nodes: list[Node], source: Callable[[int, int], str], md: Any,
-             env: dict) -> tuple[str, list[Span], list[Element | Object]]:
-    """Block text, spans and what each ref stands for; refs in document order, parents first.
+             env: dict) -> tuple[str, list[Span], list[Element | Object], dict[str, str]]:
+    """Block text, spans, what each ref stands for (refs in document order, parents first), and how
+    the source spelled the characters it escaped or wrote as references, to spell them so again.
 
     An element without text of its own (`[![badge](b.svg)](url)`, `**`code`**`) is one object.
     """
     parts: list[str] = []
     spans: list[Span] = []
     markup: list[Element | Object] = []
+    spelled: dict[str, str] = {}
     size = 0
 
     def visit(nodes: list[Node], parents: tuple[int, ...]) -> None:
@@ -104,6 +112,9 @@ def _flatten(nodes: list[Node], source: Callable[[int, int], str], md: Any,
         for node in nodes:
             ref = len(markup)
             if node.kind == "text":
+                written = source(node.start, node.end)
+                if len(node.value) == 1 and written != node.value and node.value != "`":
+                    spelled[node.value] = written
                 parts.append(node.value)
                 size += len(node.value)
             elif node.kind == "element" and node.has_text():
@@ -132,7 +143,7 @@ def _flatten(nodes: list[Node], source: Callable[[int, int], str], md: Any,
                 size += len(stands_for)
 
     visit(nodes, ())
-    return "".join(parts), spans, markup
+    return "".join(parts), spans, markup, spelled
 
 
 def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:

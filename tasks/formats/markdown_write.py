@@ -11,9 +11,18 @@ from babelflow.documents import Block, Span
 from babelflow.tasks.formats.spans import Piece, pieces
 
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-# what would start a heading, quote, list item, table row, setext underline or thematic break at a line start
-_LINE_START = re.compile(r"[#>+=:|-]|[0-9]{1,9}(?=[.)])")
-_ALWAYS_ESCAPED = set("\\*[]<~")
+# what would start a block at a line start: heading, quote, list item (or pandoc definition), fence,
+# thematic break or setext underline, an HTML block that may interrupt a paragraph
+_LINE_START = re.compile(
+    r"#{1,6}(?=[ \t]|$)|>|[-+*:~](?=[ \t]|$)|([-*_=])(?:[ \t]*\1)*[ \t]*$|~~~|```|<(?=[/!?A-Za-z])"
+    r"|[0-9]{1,9}(?=[.)](?:[ \t]|$))"
+)
+# a heading's closing sequence: `#`s after a space at the end of its text
+_CLOSING_HASHES = re.compile(r"(?:(?<=[ \t])|^)#+[ \t]*$")
+# characters that may be read as inline markup, so are escaped where markdown-it would read them so
+_INLINE_MARKUP = set("\\*[]<~")
+# a line break and the container prefix (`> `, indentation) that markdown-it strips from the next line
+_PREFIX = re.compile(r"(\r\n|\r|\n)[ \t>]*")
 _TAG = {"*": "em", "_": "em", "**": "strong", "__": "strong", "~~": "s"}
 _OTHER_DELIMITER = {"*": "_", "_": "*", "**": "__", "__": "**", "~~": "~~"}
 _DELIMITER_TOKENS = {f"{tag}_{side}" for tag in _TAG.values() for side in ("open", "close")}
@@ -53,6 +62,7 @@ class Region:
     context: str  # paragraph, heading or cell: what escaping must guard against
     before_rule: bool  # followed by a line that could make a `|` in it a table header
     markup: tuple[Element | Object, ...]  # by ref
+    spelled: tuple[tuple[str, str], ...] = ()  # characters the source wrote escaped or as references
 
 
 def delimiter_tokens(md: Any, text: str, env: dict) -> list[str]:
@@ -61,8 +71,43 @@ def delimiter_tokens(md: Any, text: str, env: dict) -> list[str]:
 
 
 def write_block(region: Region, block: Block, md: Any, env: dict) -> str:
-    """The Markdown of a translated block; elements open and close between pieces, objects as written."""
-    writer = _Writer(region)
+    """The Markdown of a translated block, with a backslash or entity only where it is needed.
+
+    Every character that could be read as markup is an escape candidate; the block is written with
+    none escaped if markdown-it then reads it as with all escaped, else each candidate is dropped in
+    turn while the reading stays the same, so the author's text gets no escapes it does not need.
+    Line starts, table cells and heading ends are guarded by rule: an inline parse cannot see them.
+    """
+    full = _write(region, block, md, env, None)
+    if not full.candidates:
+        return full.markdown
+    reference = _reading(md, full.markdown, env)
+    bare = _write(region, block, md, env, frozenset()).markdown
+    if _reading(md, bare, env) == reference:
+        return bare
+    escaped = frozenset(range(full.candidates))
+    for candidate in range(full.candidates):
+        trial = escaped - {candidate}
+        if _reading(md, _write(region, block, md, env, trial).markdown, env) == reference:
+            escaped = trial
+    return _write(region, block, md, env, escaped).markdown
+
+
+def _reading(md: Any, text: str, env: dict) -> list[tuple]:
+    """The inline tokens markdown-it reads in a written block, its container prefixes removed as
+    the block parser removes them; text is compared whole, not token by token."""
+    out: list[tuple] = []
+    for tok in md.parseInline(_PREFIX.sub(r"\1", text), env)[0].children:
+        if tok.type == "text" and out and out[-1][0] == "text":
+            out[-1] = ("text", out[-1][1] + tok.content, ())
+        else:
+            out.append((tok.type, tok.content, tuple(sorted(tok.attrs.items()))))
+    return out
+
+
+def _write(region: Region, block: Block, md: Any, env: dict, escaped: frozenset[int] | None) -> _Writer:
+    """The block written with the escape candidates in `escaped` (all when None) escaped."""
+    writer = _Writer(region, escaped)
     stack: list[int] = []
     for piece in pieces(block.text, block.spans):
         obj = region.markup[piece.atom] if piece.atom is not None else None
@@ -81,7 +126,8 @@ def write_block(region: Region, block: Block, md: Any, env: dict) -> str:
             writer.text(block.text[piece.start : piece.end])
     while stack:
         writer.close(stack.pop())
-    return writer.result(md, env)
+    writer.markdown = writer.result(md, env)
+    return writer
 
 
 def _object_refs(piece: Piece, obj: Object, spans: list[Span]) -> tuple[int, ...]:
@@ -96,8 +142,13 @@ class _Writer:
     break is written only where the translation has a space, never at a line start.
     """
 
-    def __init__(self, region: Region) -> None:
+    def __init__(self, region: Region, escaped: frozenset[int] | None) -> None:
         self.region = region
+        self.escaped = escaped  # which escape candidates to escape, by number; None: all
+        self.candidates = 0  # escape candidates met so far
+        self.markdown = ""  # the block, once done
+        self.spelled = dict(region.spelled)
+        self.guard: int | None = None  # index in `out` of a line start escaped in case the line ends there
         self.out: list[str] = []
         self.opening: list[int] = []  # delimited elements opened but not written yet
         self.written: dict[int, list[int]] = {}  # ref -> indexes in `out` of its written opens
@@ -141,18 +192,65 @@ class _Writer:
             self.kept.append((len(self.out) - 1, obj))
 
     def text(self, text: str) -> None:
+        """Whitespace the source spelled as a character reference (`&#9;`) is text, never trimmed."""
         text = text.replace("\r", " ").replace("\n", " ")
-        self._settle(text[:1].isspace())
+        blank = "".join({c for c in text if c.isspace()} - self.spelled.keys())
+        self._settle(bool(text[:1]) and text[:1] in blank)
         if self.line_start:
-            text = text.lstrip()
-        body = text.strip()
+            text = text.lstrip(blank)
+        body = text.strip(blank)
         if not body:
             self.space += text
             return
-        self.out.append(self.space + text[: len(text) - len(text.lstrip())])
+        self.out.append(self.space + text[: len(text) - len(text.lstrip(blank))])
         self.space = ""
-        self._put(_escape(body, self.region, self.line_start))
-        self.space = text[len(text.rstrip()) :]
+        escaped, whole_line = self._escape(body)
+        self._put(escaped)
+        self.guard = len(self.out) - 1 if whole_line else None
+        self.space = text[len(text.rstrip(blank)) :]
+
+    def _escape(self, text: str) -> tuple[str, bool]:
+        """`text` with what would otherwise be read as markup escaped (a candidate: if `escaped` says so),
+        and whether its line-start escape guards a thematic break or setext underline, which only
+        a line with nothing else on it can be.
+
+        A backtick is written as an entity: escaped, it could still close a code span opened in an
+        object's source. So is a `|` that could make a table header: even escaped, it would.
+        """
+        out = []
+        context = self.region.context
+        closing = _CLOSING_HASHES.search(text) if context == "heading" else None
+        for i, ch in enumerate(text):
+            if ch in self.spelled:  # as the author wrote it: `&#9;`, `&nbsp;`, `\\*`
+                out.append(self.spelled[ch])
+                continue
+            if ch == "|" and self.region.before_rule:
+                out.append(f"&#{ord(ch)};")
+                continue
+            if (ch == "|" and context == "cell") or (closing and i >= closing.start() and ch == "#"):
+                out.append("\\")
+            elif (
+                ch in _INLINE_MARKUP or ch == "`"
+                or (ch == "_" and not (0 < i < len(text) - 1 and text[i - 1].isalnum() and text[i + 1].isalnum()))
+                or (ch == "&" and _ENTITY.match(text, i))
+            ) and self._candidate():
+                if ch == "`":
+                    out.append(f"&#{ord(ch)};")
+                    continue
+                out.append("\\")
+            out.append(ch)
+        escaped = "".join(out)
+        if self.line_start:
+            m = _LINE_START.match(text)
+            cut = (m.end() if m.group()[0].isdigit() else 0) if m else 0
+            if m and escaped[cut] == text[cut]:  # else already escaped as a candidate
+                return escaped[:cut] + "\\" + escaped[cut:], bool(m.group(1)) and m.start(1) == 0
+        return escaped, False
+
+    def _candidate(self) -> bool:
+        """Count an escape candidate; whether it is to be escaped."""
+        self.candidates += 1
+        return self.escaped is None or self.candidates - 1 in self.escaped
 
     def result(self, md: Any, env: dict) -> str:
         """Each delimiter pair with a character that can open and close where it stands, and as
@@ -197,6 +295,7 @@ class _Writer:
         if brk is None or not (spaced or brk.kind == "hard"):
             return
         self.space = ""
+        self.guard = None
         if brk.kind == "soft":
             self.out[-1:] = [self.out[-1].rstrip(" \t")] if self.out else []
             self.out.append(brk.source.lstrip(" "))
@@ -206,6 +305,9 @@ class _Writer:
 
     def _put(self, written: str) -> None:
         """Held whitespace, then the delimiters waiting for content, then the content."""
+        if self.guard is not None and written.strip():  # the line goes on: no break or underline
+            self.out[self.guard] = self.out[self.guard][1:]
+            self.guard = None
         self.out.append(self.space)
         self.space = ""
         for waiting in self.opening:
@@ -231,30 +333,3 @@ def _escaped(text: str, i: int) -> bool:
     return (i - len(text[:i].rstrip("\\"))) % 2 == 1
 
 
-def _escape(text: str, region: Region, line_start: bool) -> str:
-    """Backslash-escape what would otherwise be read as Markdown markup where `text` is written.
-
-    A backtick is written as an entity: escaped, it could still close a code span opened in an
-    object's source. So is a `|` that could make a table header: even escaped, it would.
-    """
-    out = []
-    for i, ch in enumerate(text):
-        if ch == "`" or (ch == "|" and region.before_rule):
-            out.append(f"&#{ord(ch)};")
-            continue
-        if (
-            ch in _ALWAYS_ESCAPED
-            or (ch == "_" and not (0 < i < len(text) - 1 and text[i - 1].isalnum() and text[i + 1].isalnum()))
-            or (ch == "&" and _ENTITY.match(text, i))
-            or (ch == "#" and region.context == "heading")
-            or (ch == "|" and region.context == "cell")
-        ):
-            out.append("\\")
-        out.append(ch)
-    escaped = "".join(out)
-    if line_start:
-        m = _LINE_START.match(escaped)
-        if m:
-            cut = m.end() if m.group()[0].isdigit() else 0
-            escaped = escaped[:cut] + "\\" + escaped[cut:]
-    return escaped
