@@ -149,8 +149,8 @@ def _lock(handle, kind: int, busy: str, dest: str) -> None:
         raise DestinationBusy(busy) from None
     except OSError as exc:
         if exc.errno in (errno.ENOLCK, errno.ENOSYS, errno.EOPNOTSUPP):
-            raise DestinationBusy(f"cannot lock {dest}: {exc.strerror}; its file system has no working file"
-                                  " locks (NFS mounted with nolock or local_lock?), which runs side by side need") from None
+            raise DestinationBusy(f"cannot lock {dest}: {exc.strerror}; its file system has no working file locks"
+                                  " (NFS mounted with nolock or local_lock?), which runs side by side need") from None
         raise
 
 
