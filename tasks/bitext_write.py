@@ -6,17 +6,17 @@ exactly the dataset an uninterrupted run would have: no row missing, none twice.
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 
 from babelflow.config import BackTranslateConfig
 from babelflow.connectors.redact import redact
-from babelflow.connectors.sinks import join, write_bytes
+from babelflow.connectors.sinks import join
 from babelflow.documents import DocumentError, describe
 from babelflow.tasks.bitext_filters import REASONS, reason_name
 from babelflow.tasks.formats import module
 from babelflow.tasks.parts import Part
 from babelflow.tasks.synthetic import Pair
+from babelflow.tasks.write import write_parquet
 
 MANIFEST_COLUMNS = {
     "source": "string", "status": "string", "error": "string", "from_lang": "string", "to_lang": "string",
@@ -135,13 +135,9 @@ class BitextWriter:
             self._write(part.source.url, join(self.dest, "rejected", name), rejected)
 
     def _write(self, source: str, url: str, table) -> None:
-        import pyarrow.parquet as pq
-
         if table.num_rows == 0:
             return
-        out = io.BytesIO()
-        pq.write_table(table, out)
-        write_bytes(url, out.getvalue())
+        write_parquet(url, table)
         self.written.setdefault(source, []).append(url)
 
     def discard(self, source: str) -> None:

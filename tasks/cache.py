@@ -3,12 +3,12 @@ scheduled run translate only what is new, and a crashed run resumes after its la
 
 from __future__ import annotations
 
-import io
 import uuid
 
 from babelflow.documents import Shard, Translation
-from babelflow.connectors.sinks import join, write_bytes
+from babelflow.connectors.sinks import join
 from babelflow.tasks.shard import Key
+from babelflow.tasks.write import write_parquet
 
 _SCHEMA = {"src": "string", "tgt": "string", "text": "string", "translation": "string"}
 
@@ -82,7 +82,6 @@ class TranslationCache:
     def add(self, shard: Shard, translations: list[Translation]) -> None:
         """Written atomically: a part exists whole or not at all, which marks the shard complete."""
         import pyarrow as pa
-        import pyarrow.parquet as pq
         from fsspec.core import url_to_fs
 
         table = pa.table({
@@ -93,10 +92,8 @@ class TranslationCache:
             "alignment": _alignments(translations),
             "score": pa.array([t.score for t in translations], pa.float64()),
         })
-        out = io.BytesIO()
-        pq.write_table(table, out)
         url = join(self.folder, f"part-{uuid.uuid4().hex}.parquet")
-        write_bytes(url, out.getvalue())
+        write_parquet(url, table)
         self.parts.append(url_to_fs(url)[1])
         self._remember((shard.src, shard.tgt, text) for text in shard.texts)
 

@@ -11,18 +11,17 @@ adopted again by the next run.
 from __future__ import annotations
 
 import hashlib
-import io
 import posixpath
 import re
 from dataclasses import dataclass
 
-from babelflow.connectors.sinks import join, write_bytes
+from babelflow.connectors.sinks import join
 from babelflow.tasks.state import STATE_COLUMNS
-from babelflow.tasks.write import MANIFEST_COLUMNS, arrow_schema, segments_file
+from babelflow.tasks.write import MANIFEST_COLUMNS, arrow_schema, segments_file, write_parquet
 
-_STATE = re.compile(r"state(?:-(\d+)-of-(\d+))?\.parquet")
-_MANIFEST = re.compile(r"manifest(?:-(\d+)-of-(\d+))?\.parquet")
-_SEGMENTS = re.compile(r"part-([0-9a-f]+)-(?:(\d+)-of-(\d+)-)?(\d+)\.parquet")
+_STATE = re.compile(r"state(?:-\d+-of-(?P<count>\d+))?\.parquet")
+_MANIFEST = re.compile(r"manifest(?:-\d+-of-(?P<count>\d+))?\.parquet")
+_SEGMENTS = re.compile(r"part-[0-9a-f]+-(?:\d+-of-(?P<count>\d+)-)?(?P<number>\d+)\.parquet")
 
 
 def part_of(url: str, count: int) -> int:
@@ -60,12 +59,12 @@ class Layout:
                                     ("segments", "part-*.parquet", _SEGMENTS)):
             for path in fs.glob(posixpath.join(root, folder, pattern)):
                 match = rx.fullmatch(posixpath.basename(path))
-                if match and self._other(match.group(match.re.groups - 2 if rx is _SEGMENTS else 1),
-                                         match.group(match.re.groups - 1 if rx is _SEGMENTS else 2)):
+                if match and self._other(match.group("count")):
                     found.append(path)
         return sorted(found)
 
-    def _other(self, index: str | None, count: str | None) -> bool:
+    def _other(self, count: str | None) -> bool:
+        """Whether files of a run with `count` parts (None: without --part) are of another layout."""
         if self.part is None:
             return count is not None
         return count is None or int(count) != self.part[1]
@@ -73,7 +72,7 @@ class Layout:
     def adopt(self) -> None:
         """Bring files of other layouts into this one: rows split by part (or merged into the whole),
         new files written before the old ones are deleted."""
-        fs, root = _fs(self.dest)
+        fs, _ = _fs(self.dest)
         paths = self.foreign()
         if not paths:
             return
@@ -81,20 +80,22 @@ class Layout:
         manifests = [p for p in paths if _MANIFEST.fullmatch(posixpath.basename(p))]
         segments = [p for p in paths if _SEGMENTS.fullmatch(posixpath.basename(p))]
         if states:
-            self._merge(fs, states, self._targets(".babelflow", "state"), STATE_COLUMNS, newest="translated_at")
+            self._merge(fs, states, [(layout.state, layout) for layout in self._all()], STATE_COLUMNS,
+                        newest="translated_at")
         if manifests:
-            self._merge(fs, manifests, self._targets("", "manifest"), MANIFEST_COLUMNS, newest=None)
+            self._merge(fs, manifests, [(layout.manifest, layout) for layout in self._all()], MANIFEST_COLUMNS,
+                        newest=None)
         if self.part is not None:
             for path in segments:
                 self._split_segments(fs, path)
         for path in states + manifests + (segments if self.part is not None else []):
             fs.rm(path)
 
-    def _targets(self, folder: str, stem: str) -> list[tuple[str, "Layout"]]:
-        count = 1 if self.part is None else self.part[1]
-        layouts = [Layout(self.dest, None if self.part is None else (i, count)) for i in range(count)]
-        return [(join(self.dest, folder, f"{stem}{layout.tag}.parquet") if folder else
-                 join(self.dest, f"{stem}{layout.tag}.parquet"), layout) for layout in layouts]
+    def _all(self) -> list["Layout"]:
+        """This layout and its siblings: every part of N, or just the whole destination."""
+        if self.part is None:
+            return [self]
+        return [Layout(self.dest, (i, self.part[1])) for i in range(self.part[1])]
 
     def _merge(self, fs, paths: list[str], targets: list[tuple[str, "Layout"]], columns: dict[str, str],
                newest: str | None) -> None:
@@ -116,7 +117,7 @@ class Layout:
                     if old is None or newest is None or (row[newest] or 0) >= (old[newest] or 0):
                         rows[key] = row
             kept = sorted(rows.values(), key=lambda r: (r["source"], r.get("tgt_lang") or ""))
-            write_bytes(url, _bytes(pa.Table.from_pylist(kept, schema=arrow_schema(columns))))
+            write_parquet(url, pa.Table.from_pylist(kept, schema=arrow_schema(columns)))
 
     def _split_segments(self, fs, path: str) -> None:
         """A segments file of another layout as one file per part, each named after it (so splitting it
@@ -124,19 +125,18 @@ class Layout:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        match = _SEGMENTS.fullmatch(posixpath.basename(path))
+        name = posixpath.basename(path)
         # The copies' run names the file they come from: splits of two files never share a name, and a copy
         # left beside its original (a run killed before removing it) is another run to SegmentsWriter.close.
-        run = hashlib.sha256(posixpath.basename(path).encode()).hexdigest()[:12]
-        number = int(match.group(4))
+        run = hashlib.sha256(name.encode()).hexdigest()[:12]
+        number = int(_SEGMENTS.fullmatch(name).group("number"))
         table = _read(fs, path)
         count = self.part[1]
         parts = pa.array([part_of(url, count) for url in table.column("source").to_pylist()], pa.int64())
-        for index in range(count):
-            rows = table.filter(pc.equal(parts, index))
+        for layout in self._all():
+            rows = table.filter(pc.equal(parts, layout.part[0]))
             if rows.num_rows:
-                name = segments_file(run, Layout(self.dest, (index, count)).tag, number)
-                write_bytes(join(self.dest, "segments", name), _bytes(rows))
+                write_parquet(join(self.dest, "segments", segments_file(run, layout.tag, number)), rows)
 
 
 def _fs(url: str):
@@ -150,11 +150,3 @@ def _read(fs, path: str):
 
     with fs.open(path, "rb") as f:
         return pq.read_table(f)
-
-
-def _bytes(table) -> bytes:
-    import pyarrow.parquet as pq
-
-    out = io.BytesIO()
-    pq.write_table(table, out)
-    return out.getvalue()

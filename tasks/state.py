@@ -7,16 +7,14 @@ its output was written.
 
 from __future__ import annotations
 
-import io
 import time
 from dataclasses import dataclass
 
-from babelflow.connectors.sinks import write_bytes
 from babelflow.connectors.sources import Source
-from babelflow.tasks.write import arrow_schema
+from babelflow.tasks.write import arrow_schema, write_parquet
 
 STATE_COLUMNS = {"source": "string", "tgt_lang": "string", "size": "int64", "version": "string",
-            "engine_key": "string", "output": "string", "translated_at": "double"}
+                 "engine_key": "string", "output": "string", "translated_at": "double"}
 
 
 @dataclass(frozen=True)
@@ -79,9 +77,6 @@ class RunState:
 
     def save(self) -> None:
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
         rows = [{"source": url, "tgt_lang": tgt, **vars(done)} for (url, tgt), done in sorted(self.done.items())]
-        out = io.BytesIO()
-        pq.write_table(pa.Table.from_pylist(rows, schema=arrow_schema(STATE_COLUMNS)), out)
-        write_bytes(self.url, out.getvalue())
+        write_parquet(self.url, pa.Table.from_pylist(rows, schema=arrow_schema(STATE_COLUMNS)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import posixpath
 import uuid
 
@@ -66,13 +65,18 @@ def arrow_schema(columns: dict[str, str]):
     return pa.schema([(name, pa.type_for_alias(kind)) for name, kind in columns.items()])
 
 
-def _parquet_bytes(rows: dict[str, list], columns: dict[str, str]) -> bytes:
+def _table(rows: dict[str, list], columns: dict[str, str]):
     import pyarrow as pa
+
+    return pa.table(rows, schema=arrow_schema(columns))
+
+
+def write_parquet(url: str, table) -> None:
+    """A Parquet file that appears at `url` whole, or not at all (see AtomicFile)."""
     import pyarrow.parquet as pq
 
-    out = io.BytesIO()
-    pq.write_table(pa.table(rows, schema=arrow_schema(columns)), out)
-    return out.getvalue()
+    with AtomicFile(url) as f:
+        pq.write_table(table, f)
 
 
 def segments_file(run: str, tag: str, number: int) -> str:
@@ -81,7 +85,8 @@ def segments_file(run: str, tag: str, number: int) -> str:
 
 class SegmentsWriter:
     """Streams rows into `DEST/segments/part-<run>[-I-of-N]-NNNNN.parquet`; at close, the files of earlier
-    runs (of this part, for a --part run) are removed, after the rows to keep were carried over (object stores have no folders to swap)."""
+    runs (of this part, for a --part run) are removed, after the rows to keep were carried over (object
+    stores have no folders to swap)."""
 
     def __init__(self, dest: str, engine: str, model: str, tag: str = "", rows_per_part: int = 50_000) -> None:
         self.folder = join(dest, "segments")
@@ -109,12 +114,12 @@ class SegmentsWriter:
             self._flush()
         return empty_count
 
-    def _write_part(self, data: bytes) -> None:
-        write_bytes(join(self.folder, segments_file(self.run, self.tag, self.parts)), data)
+    def _write_part(self, table) -> None:
+        write_parquet(join(self.folder, segments_file(self.run, self.tag, self.parts)), table)
         self.parts += 1
 
     def _flush(self) -> None:
-        self._write_part(_parquet_bytes(self.columns, SEGMENT_COLUMNS))
+        self._write_part(_table(self.columns, SEGMENT_COLUMNS))
         self.columns = {c: [] for c in SEGMENT_COLUMNS}
 
     def close(self, keep: set[tuple[str, str]]) -> None:
@@ -137,7 +142,6 @@ class SegmentsWriter:
         import pyarrow as pa
         import pyarrow.compute as pc
         import pyarrow.dataset as ds
-        import pyarrow.parquet as pq
 
         wanted = pa.array(sorted(f"{source}\0{tgt}" for source, tgt in keep))
         runs: dict[str, list[str]] = {}
@@ -154,12 +158,10 @@ class SegmentsWriter:
                 kept = batch.filter(mine)
                 if kept.num_rows:
                     found.update(pc.unique(key.filter(mine)).to_pylist())
-                    out = io.BytesIO()
-                    pq.write_table(pa.Table.from_batches([kept]), out)
-                    self._write_part(out.getvalue())
+                    self._write_part(pa.Table.from_batches([kept]))
             taken |= found
 
 
 def write_manifest(url: str, rows: list[dict], columns: dict[str, str] = MANIFEST_COLUMNS) -> str:
-    write_bytes(url, _parquet_bytes({c: [r.get(c) for r in rows] for c in columns}, columns))
+    write_parquet(url, _table({c: [r.get(c) for r in rows] for c in columns}, columns))
     return url
