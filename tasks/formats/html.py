@@ -510,13 +510,11 @@ def _append_text(el, text: str) -> None:
 
 
 def _set_language(root, lang: str) -> None:
+    """<html> says the target language whatever it said, and rtl for a right-to-left one."""
     root.set("lang", lang)
-    if "xml:lang" in root.attrib:
-        root.set("xml:lang", lang)
+    _relabel(root, lang)
     if lang in RTL:
         root.set("dir", "rtl")
-    elif root.get("dir", "").strip().lower() == "rtl":
-        root.set("dir", "ltr")
 
 
 def _relabel(el, lang: str) -> None:
