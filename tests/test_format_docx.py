@@ -183,21 +183,31 @@ def test_pseudo_translates_every_letter_and_nothing_else(corpus_runs, path) -> N
 
 
 def direction(root: etree._Element) -> dict[str, list[bool]]:
-    """Per paragraph, run and table of a part: whether it is right to left (on without w:val="0")."""
+    """Per paragraph, paragraph mark, run, table and section of a part: whether it is right to left (on
+    without w:val="0")."""
     def on(element: etree._Element, path: str) -> bool:
         found = element.find(path, NS)
         return found is not None and found.get(w("val")) not in ("0", "false", "off")
 
     return {"p": [on(p, "w:pPr/w:bidi") for p in root.iter(w("p"))],
+            "mark": [on(p, "w:pPr/w:rPr/w:rtl") for p in root.iter(w("p"))],
             "r": [on(r, "w:rPr/w:rtl") for r in root.iter(w("r"))],
-            "tbl": [on(t, "w:tblPr/w:bidiVisual") for t in root.iter(w("tbl"))]}
+            "tbl": [on(t, "w:tblPr/w:bidiVisual") for t in root.iter(w("tbl"))],
+            "sect": [on(s, "w:bidi") for s in root.iter(w("sectPr")) if s.getparent().tag != w("sectPrChange")]}
 
 
 def paragraph_properties(p: etree._Element) -> list[bytes]:
-    """w:pPr without w:bidi: alignment (start/end in a w:bidi paragraph), indents, numbering, style."""
+    """w:pPr without what the direction sets (w:bidi of the paragraph and of its section, the mark's RTL_RUN):
+    alignment (start/end in a w:bidi paragraph), indents, numbering, style, the mark's own formatting."""
     ppr = p.find(w("pPr"))
-    children = ppr if ppr is not None else ()
-    return [etree.tostring(c, method="c14n", exclusive=True) for c in children if c.tag != w("bidi")]
+    if ppr is None:
+        return []
+    ppr = copy.deepcopy(ppr)
+    mark = ppr.find(w("rPr"))
+    for el in [*ppr.findall("w:bidi", NS), *ppr.findall("w:sectPr/w:bidi", NS),
+               *(c for c in (mark if mark is not None else ()) if etree.QName(c).localname in RTL_RUN)]:
+        el.getparent().remove(el)
+    return [etree.tostring(c, method="c14n", exclusive=True) for c in ppr if c.tag != w("rPr") or len(c)]
 
 
 @pytest.mark.parametrize("path", with_corpus([pytest.param(p, id=p.name) for p in DOCX]))
@@ -225,25 +235,48 @@ def test_left_to_right_target_keeps_the_direction(corpus_runs, path) -> None:
     before, after = members(path), members(corpus_runs["pseudo"] / path.name)
     for name in filter(TEXT_PART.fullmatch, before):
         old, new = direction(etree.fromstring(before[name][1])), direction(etree.fromstring(after[name][1]))
-        assert (new["p"], new["tbl"], any(new["r"])) == (old["p"], old["tbl"], any(old["r"])), name  # runs may merge
+        assert {k: v for k, v in new.items() if k != "r"} == {k: v for k, v in old.items() if k != "r"}, name
+        assert any(new["r"]) == any(old["r"]), name  # runs may merge
 
 
-def test_right_to_left_source_into_left_to_right_target(corpus_runs, tmp_path) -> None:
-    """An Arabic document translated into French reads left to right again, aligned as it was."""
+# An Arabic document's styles: paragraphs, runs and tables that set nothing themselves read right to left.
+# Each goes before the element at its path (in schema order).
+RTL_STYLES = {"w:docDefaults/w:pPrDefault/w:pPr/w:spacing": "<w:bidi/>",
+              "w:docDefaults/w:rPrDefault/w:rPr/w:lang": "<w:rtl/>",
+              "w:style[@w:styleId='TableGrid']/w:tblPr/w:tblInd": "<w:bidiVisual/>"}
+
+
+def test_right_to_left_source_into_left_to_right_target(corpus_runs, built, tmp_path) -> None:
+    """An Arabic document translated into French reads left to right again, aligned as it was: paragraphs,
+    their marks, runs, tables and sections, in the body and the other parts, and through the styles."""
     src = tmp_path / "src"
     src.mkdir()
-    names = ("par-alignment.docx", "tbl-having-tables.docx", "num-having-numbering-part.docx")
-    for name in names:
+    sources = {name: corpus("docx", name) for name in ("par-alignment.docx", "tbl-having-tables.docx",
+                                                        "num-having-numbering-part.docx", "hdr-header-footer.docx",
+                                                        "sct-section-props.docx", "comments-rich-para.docx")}
+    for name in sources:
         shutil.copy(corpus_runs["pseudo-ar"] / name, src / name)
+    sources["built.docx"] = built["source"]
+    with zipfile.ZipFile(built["pseudo-ar"]) as zin, zipfile.ZipFile(src / "built.docx", "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "word/styles.xml":
+                styles = etree.fromstring(data)
+                for path, fragment in RTL_STYLES.items():
+                    styles.find(path, NS).addprevious(el(fragment))
+                data = etree.tostring(styles)
+            zout.writestr(info, data)
     rows = run_cli(src, tmp_path / "out", "identity", src_lang="ar")
-    assert [(r["status"], r["error"]) for r in rows] == [("ok", None)] * len(names)
-    for name in names:
-        before, after = members(corpus("docx", name)), members(tmp_path / "out" / "fr" / name)
+    assert [(r["status"], r["error"]) for r in rows] == [("ok", None)] * len(sources)
+    for name, source in sources.items():
+        before, after = members(source), members(tmp_path / "out" / "fr" / name)
         for part in filter(TEXT_PART.fullmatch, before):
             old, new = etree.fromstring(before[part][1]), etree.fromstring(after[part][1])
             assert not any(flag for flags in direction(new).values() for flag in flags), part
             assert list(map(paragraph_properties, new.iter(w("p")))) == list(
                 map(paragraph_properties, old.iter(w("p"))))
+        styles = etree.fromstring(after["word/styles.xml"][1])
+        assert [e.tag for e in styles.iter(w("bidi"), w("rtl"), w("bidiVisual"))] == [], name
 
 
 def test_core_properties_translated_company_kept(corpus_runs) -> None:
@@ -319,6 +352,7 @@ def build_document(path: Path) -> None:
 
     doc = docx.Document()
     doc.sections[0].header.paragraphs[0].text = "Confidential header text"
+    doc.sections[0].footer.paragraphs[0].text = "Page footer text"
     p = doc.add_paragraph("The quick ")
     p.add_run("brown fox").bold = True
     p.add_run(" jumps over the lazy dog.")
@@ -363,6 +397,10 @@ def build_document(path: Path) -> None:
                    '<w:t>.</w:t><w:tab/><w:t>Tabbed</w:t><w:br/><w:t>Second line</w:t><w:br w:type="page"/>'
                    "<w:t>Next page</w:t></w:r>"))
     p._p.append(el('<w:fldSimple w:instr=" NUMPAGES "><w:r><w:t>3</w:t></w:r></w:fldSimple>'))
+    # An empty paragraph whose mark (inserted as a tracked change) is bold 14 pt, then a section break.
+    doc.add_paragraph()._p.get_or_add_pPr().append(
+        el('<w:rPr><w:ins w:id="3" w:author="A"/><w:b/><w:sz w:val="28"/></w:rPr>'))
+    doc.add_section()
     doc.save(str(path))
 
 
@@ -442,6 +480,57 @@ def test_built_document_comes_through_translated(built) -> None:
     assert glossary.find(".//w:docPartPr/w:name", NS).get(w("val")) == "DefaultPlaceholder_1"
 
 
+def test_right_to_left_reaches_marks_sections_and_every_part(built) -> None:
+    """Into Arabic the paragraph marks read right to left with their complex-script twins (after the tracked
+    change, which comes first), every section break and the last section are right to left, and so is every
+    paragraph of the header, footer, footnotes and placeholder text."""
+    with zipfile.ZipFile(built["pseudo-ar"]) as z:
+        parts = {name: etree.fromstring(z.read(name)) for name in z.namelist() if TEXT_PART.fullmatch(name)}
+    assert set(parts) == {"word/document.xml", "word/header1.xml", "word/footer1.xml", "word/footnotes.xml",
+                          "word/glossary/document.xml"}
+    for name, root in parts.items():
+        flags = direction(root)
+        assert flags["p"] and flags["mark"] and all(all(f) for f in flags.values()), name
+    body = parts["word/document.xml"]
+    assert [s.getparent().tag for s in body.iter(w("sectPr"))] == [w("pPr"), w("body")]
+    assert all(s.find("w:bidi", NS) is not None for s in body.iter(w("sectPr")))
+    mark = body.find(".//w:pPr/w:rPr/w:ins/..", NS)
+    assert [etree.QName(c).localname for c in mark] == ["ins", "b", "bCs", "sz", "szCs", "rtl"]
+    assert mark.find("w:szCs", NS).get(w("val")) == "28"
+    section = body.find("w:body/w:sectPr", NS)
+    assert [etree.QName(c).localname for c in section][-3:] == ["cols", "bidi", "docGrid"]
+
+
+def render_identity(path: Path, tgt: str) -> dict[str, bytes]:
+    """A document through docx parse and render with its own text as the translation."""
+    from babelflow.documents import Document
+    from babelflow.tasks.formats import FormatOptions
+    from babelflow.tasks.formats import docx as docx_format
+
+    parsed = docx_format.parse(path.read_bytes(), FormatOptions())
+    doc = Document(path.name, path.name, "docx", parsed.blocks, parsed.skeleton, src_lang="en_XX")
+    return members_of(docx_format.render(doc, list(doc.blocks), tgt))
+
+
+@pytest.mark.parametrize(("tgt", "attribute", "tag"), [
+    ("fr_XX", "val", "fr-FR"), ("ru_RU", "val", "ru-RU"), ("zh_CN", "eastAsia", "zh-CN"),
+    ("ja_XX", "eastAsia", "ja-JP"), ("ko_KR", "eastAsia", "ko-KR"), ("hi_IN", "bidi", "hi-IN"),
+    ("th_TH", "bidi", "th-TH"), ("ta_IN", "bidi", "ta-IN"), ("he_IL", "bidi", "he-IL"), ("ar_AR", "bidi", "ar-SA")])
+def test_language_tag_in_the_attribute_of_its_script(built, tgt, attribute, tag) -> None:
+    """w:lang names one language per script class: w:val for Latin (Cyrillic, Greek...), w:eastAsia for
+    Chinese, Japanese and Korean, w:bidi for complex scripts, left to right (Hindi, Thai) or not. The target
+    goes in its own attribute, in every translated run and the document default; the others stay as they were."""
+    source, out = members(built["source"]), render_identity(built["source"], tgt)
+
+    def default(styles: bytes) -> dict[str, str]:
+        return dict(etree.fromstring(styles).find("w:docDefaults/w:rPrDefault/w:rPr/w:lang", NS).attrib)
+
+    assert default(out["word/styles.xml"]) == {**default(source["word/styles.xml"][1]), w(attribute): tag}
+    body = etree.fromstring(out["word/document.xml"])
+    runs = {t.getparent() for t in body.iter(w("t"))}
+    assert runs and [dict(r.find("w:rPr/w:lang", NS).attrib) for r in runs] == [{w(attribute): tag}] * len(runs)
+
+
 def test_reordered_translation_keeps_markup_well_formed(tmp_path) -> None:
     """A translation that moves the bold words and splits the link still renders valid runs."""
     import docx
@@ -506,7 +595,8 @@ def test_libreoffice_converts_outputs(corpus_runs, built, tmp_path) -> None:
     seen = (tmp_path / "converted" / "built.txt").read_text(encoding="utf-8-sig")
     assert pseudo("The quick brown fox jumps over the lazy dog.") in seen and "quick" not in seen
 
-    # Into Arabic, LibreOffice lays out every paragraph with text and every table right to left.
+    # Into Arabic, LibreOffice lays out every paragraph with text, every table and every page (the page
+    # style of each section, Standard where none is named) right to left.
     arabic = [built["pseudo-ar"], *(corpus_runs["pseudo-ar"] / n
                                     for n in ("par-alignment.docx", "hdr-header-footer.docx"))]
     convert("fodt", *arabic)
@@ -519,6 +609,13 @@ def test_libreoffice_converts_outputs(corpus_runs, built, tmp_path) -> None:
         tables = list(root.iter(f"{{{ODF_TABLE}}}table"))
         assert paragraphs and {mode.get(p.get(f"{{{ODF_TEXT}}}style-name")) for p in paragraphs} == {"rl-tb"}, path
         assert {mode.get(t.get(f"{{{ODF_TABLE}}}style-name")) for t in tables} <= {"rl-tb"}, path
+        layouts = {p.get(f"{{{ODF_STYLE}}}name"): p.find(f"{{{ODF_STYLE}}}page-layout-properties")
+                   for p in root.iter(f"{{{ODF_STYLE}}}page-layout")}
+        pages = {m.get(f"{{{ODF_STYLE}}}name"): layouts[m.get(f"{{{ODF_STYLE}}}page-layout-name")]
+                 for m in root.iter(f"{{{ODF_STYLE}}}master-page")}
+        used = {"Standard"} | {s.get(f"{{{ODF_STYLE}}}master-page-name") for s in root.iter(f"{{{ODF_STYLE}}}style")
+                               if s.get(f"{{{ODF_STYLE}}}master-page-name")}
+        assert {pages[name].get(f"{{{ODF_STYLE}}}writing-mode") for name in used} == {"rl-tb"}, path
 
 
 # --- bad input ------------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ sees in the title bar and the file's properties (title, subject, description, ke
 The zip package is the source of truth and is read with lxml. Only the parts whose text was translated,
 and the styles part (the document's default language), are rewritten; every other member is copied
 unchanged, in the same order, with the same compression. Into a right-to-left language every text part
-is rewritten, so that all its paragraphs, runs and tables read right to left (docx_direction).
+is rewritten, so that all its paragraphs, runs, tables and sections read right to left (docx_direction);
+from a right-to-left source into a left-to-right language they, and the styles, read left to right again.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from urllib.parse import unquote
 from babelflow.documents import Block, Document, DocumentError
 from babelflow.languages import RTL, iso
 from babelflow.tasks.formats import FormatOptions, Parsed
-from babelflow.tasks.formats.docx_direction import complex_script_twins, set_direction
+from babelflow.tasks.formats.docx_direction import clear_direction, complex_script_twins, set_direction
 from babelflow.tasks.formats.docx_paragraph import read_paragraph, set_lang, w, write_paragraph, xml_text
 
 _RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
@@ -39,8 +40,8 @@ _OTHER_OFFICE = {"xl/workbook.xml": "an Excel workbook", "ppt/presentation.xml":
 _TAGS = {"ar_AR": "ar-SA", "en_XX": "en-US", "es_XX": "es-ES", "fr_XX": "fr-FR", "ja_XX": "ja-JP",
          "nl_XX": "nl-NL", "pt_XX": "pt-BR", "tl_XX": "fil-PH"}
 _EAST_ASIAN = {"zh", "ja", "ko"}
-# Left-to-right languages Word formats as complex script (w:lang w:bidi too): Indic and Southeast Asian scripts.
-_COMPLEX = {"hi", "bn", "gu", "mr", "ne", "ta", "te", "ml", "si", "th", "km", "my"}
+# Languages whose script Word formats as complex script: right to left, Indic and Southeast Asian.
+_COMPLEX = RTL | {"hi", "bn", "gu", "mr", "ne", "ta", "te", "ml", "si", "th", "km", "my"}
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,8 @@ def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
         if rtl:
             for rpr in root.iter(w("rPr")):
                 complex_script_twins(rpr)
+        elif direction:  # no style or default keeps the paragraphs of a right-to-left source right to left
+            clear_direction(root)
         changed[skeleton.styles] = _serialize(root)
     if skeleton.properties:
         changed.update(_write_properties(package, skeleton.properties, blocks))
@@ -241,16 +244,12 @@ def _origin(index: int, mirrors: dict[int, int]) -> int:
 
 
 def _lang_attributes(tgt: str) -> dict[str, str]:
-    """w:lang attributes that make the target the language of Latin, East Asian or complex-script text."""
+    """The one w:lang attribute for the target's script: w:eastAsia (Chinese, Japanese, Korean), w:bidi
+    (complex scripts) or w:val (Latin, Cyrillic, Greek...). The others name the language of text in the
+    other scripts (a Latin brand name in Hindi), and w:val="ar-SA" makes LibreOffice change the font."""
     tag = _TAGS.get(tgt, tgt.replace("_", "-"))
-    if iso(tgt) in RTL:  # w:val is the language of Latin text: ar-SA there makes LibreOffice change the font
-        return {"bidi": tag}
-    attributes = {"val": tag}
-    if iso(tgt) in _EAST_ASIAN:
-        attributes["eastAsia"] = tag
-    if iso(tgt) in _COMPLEX:
-        attributes["bidi"] = tag
-    return attributes
+    script = iso(tgt)
+    return {"eastAsia" if script in _EAST_ASIAN else "bidi" if script in _COMPLEX else "val": tag}
 
 
 def _default_run_properties(styles: Any) -> Any:
