@@ -19,6 +19,11 @@ _TRIM = "\t\n\x0b\x0c\r \u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u
 _BREAK = re.compile(r"(?:[ ]*\n|\\\n)[ \t]*")
 # what may stand before a table row on its line: blockquote markers, list markers, indentation
 _ROW_PREFIX = re.compile(r"(?:[ \t>]|[-+*][ \t]|[0-9]{1,9}[.)][ \t])*")
+# in a link title: a backslash escape, a character reference, or a character as it is
+_TITLE_PIECE = re.compile(
+    r"\\[!-/:-@\[-`{-~]|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});|.", re.DOTALL
+)
+_TITLE_OPEN = {'"': '"', "'": "'", ")": "("}
 
 
 class Unmapped(Exception):
@@ -127,6 +132,41 @@ def _split_row(line: str, start: int, end: int) -> list[tuple[str, list[int]]]:
     return cells
 
 
+def read_title(written: str) -> tuple[str, dict[str, str]]:
+    """What a title, written between its delimiters, says, and how it spelled the characters it
+    escaped or wrote as references, to spell them so again."""
+    from markdown_it.common.utils import unescapeAll
+
+    text: list[str] = []
+    spelled: dict[str, str] = {}
+    for m in _TITLE_PIECE.finditer(written):
+        value = unescapeAll(m.group())
+        if value != m.group() and len(value) == 1:
+            spelled[value] = m.group()
+        text.append(value)
+    return "".join(text), spelled
+
+
+def definition_title(lines: Lines, ref: dict) -> tuple[int, int] | None:
+    """Raw offsets of a reference definition's title, delimiters included, as markdown-it read it
+    (`env["references"]` entry): at the end of the definition's last line; None where it has none
+    or it starts on an earlier line."""
+    from markdown_it.helpers import parseLinkTitle
+
+    if not ref["title"]:
+        return None
+    n = ref["map"][1] - 1
+    line = lines.line(n)
+    end = len(line.rstrip(" \t"))
+    opener = _TITLE_OPEN.get(line[end - 1 : end])
+    for start in range(end - 2, 0, -1):
+        if line[start] == opener and line[start - 1] in " \t":
+            found = parseLinkTitle(line, start, end)
+            if found.ok and found.pos == end and found.str == ref["title"]:
+                return lines.starts[n] + start, lines.starts[n] + end
+    return None
+
+
 @dataclass
 class Node:
     """A piece of inline content: `text`, `soft`/`hard` break, `object` kept as written, or `element`."""
@@ -136,8 +176,10 @@ class Node:
     end: int
     value: str = ""  # text: what a reader sees
     markup: str = ""  # element: its delimiter (`*`, `__`, `~~`) or `[` for a link
-    label_end: int = -1  # link: where its text ends (the `]`)
+    label_end: int = -1  # link or image: where its text ends (the `]`)
     children: list[Node] = field(default_factory=list)
+    title: tuple[int, int] | None = None  # link or image: its inline title, delimiters included
+    alt: list[Node] | None = None  # image: its text, at offsets into the label (from `start + 2`)
 
     def has_text(self) -> bool:
         return bool(self.value.strip()) or any(c.has_text() for c in self.children)
@@ -204,6 +246,7 @@ class _Walk:
             raise Unmapped(f"unexpected {kind} token")
 
     def inline_object(self, tok: Any) -> None:
+        """Kept as written; an image's alt text and title are read too, to be blocks of their own."""
         from markdown_it.rules_inline import autolink, backtick, image
 
         if tok.type == "html_inline":
@@ -212,7 +255,16 @@ class _Walk:
         else:
             end = self.extent({"code_inline": backtick, "image": image, "link_open": autolink}[tok.type])
         self.in_autolink = tok.type == "link_open"
-        self.add(Node("object", self.pos, end), end)
+        node = Node("object", self.pos, end)
+        if tok.type == "image":
+            node.label_end = self.md.helpers.parseLinkLabel(self.state, self.pos + 1, False)
+            node.title = self.title(tok, node.label_end, end)
+            try:
+                node.alt = inline_tree(tok.children or [], self.content[self.pos + 2 : node.label_end], self.md,
+                                       self.state.env)
+            except Unmapped:  # the alt text is kept as written, not the whole block
+                node.alt = None
+        self.add(node, end)
 
     def open(self, tok: Any) -> None:
         from markdown_it.rules_inline import link
@@ -221,12 +273,27 @@ class _Walk:
             self.state.posMax = _limit(self.stack, self.content)
             label_end = self.md.helpers.parseLinkLabel(self.state, self.pos, True)
             node = Node("element", self.pos, self.extent(link), markup="[", label_end=label_end)
+            node.title = self.title(tok, label_end, node.end)
             self.add(node, self.pos + 1)
         else:
             _expect(self.content, self.pos, tok.markup)
             node = Node("element", self.pos, -1, markup=tok.markup)
             self.add(node, self.pos + len(tok.markup))
         self.stack.append(node)
+
+    def title(self, tok: Any, label_end: int, end: int) -> tuple[int, int] | None:
+        """Where the title of `[text](dest "title")` lies, as markdown-it's link rule finds it; None
+        without one, or for a reference, whose definition holds the title."""
+        text, helpers = self.content, self.md.helpers
+        if tok.attrGet("title") is None or not text.startswith("(", label_end + 1):
+            return None
+        pos = _skip_space(text, label_end + 2, end)
+        dest = helpers.parseLinkDestination(text, pos, end)
+        if dest.ok and self.md.validateLink(self.md.normalizeLink(dest.str)):
+            pos = dest.pos
+        start = _skip_space(text, pos, end)
+        found = helpers.parseLinkTitle(text, start, end)
+        return (start, found.pos) if start > pos and found.ok and found.str == tok.attrGet("title") else None
 
     def close(self, tok: Any) -> None:
         node = self.stack.pop()
@@ -242,6 +309,12 @@ class _Walk:
 def _limit(stack: list[Node], content: str) -> int:
     """Inside a link's text, markdown-it parses only up to its `]`."""
     return next((n.label_end for n in reversed(stack) if n.label_end >= 0), len(content))
+
+
+def _skip_space(text: str, pos: int, end: int) -> int:
+    while pos < end and text[pos] in " \t\n":
+        pos += 1
+    return pos
 
 
 def _expect(content: str, pos: int, written: str) -> None:

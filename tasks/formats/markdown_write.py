@@ -1,8 +1,10 @@
-"""Writing a translated Markdown block: escaped text, delimiters that still delimit, breaks kept safe."""
+"""Writing a translated Markdown block: escaped text, delimiters that still delimit, breaks kept safe;
+and a translated link title, in delimiters that still delimit it."""
 
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +28,7 @@ _PREFIX = re.compile(r"(\r\n|\r|\n)[ \t>]*")
 _TAG = {"*": "em", "_": "em", "**": "strong", "__": "strong", "~~": "s"}
 _OTHER_DELIMITER = {"*": "_", "_": "*", "**": "__", "__": "**", "~~": "~~"}
 _DELIMITER_TOKENS = {f"{tag}_{side}" for tag in _TAG.values() for side in ("open", "close")}
+_TITLE_CLOSE = {'"': '"', "'": "'", "(": ")"}
 
 
 def as_html(delimiter: str, inner: str) -> str:
@@ -40,6 +43,7 @@ class Element:
     open: str
     close: str
     delimited: bool  # `*`, `_`, `~~` runs, which must touch the text they wrap
+    at: int = -1  # where `close` is in the source, when it is the source's: a title in it may be rewritten
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,14 @@ class Object:
     kind: str
     parents: tuple[int, ...]  # elements it sits in, in the source
     delimiters: tuple[str, ...] = ()  # emphasis tokens inside it (`*`code`*` kept whole)
-    html: str = ""  # the same with HTML tags for its outer emphasis (`<em>`code`</em>`)
+    emphasis: str = ""  # the delimiter of the emphasis it is, when it is one without text of its own
+    at: int = -1  # where `source` is in the source: an alt text or title in it may be rewritten
+
+    @property
+    def html(self) -> str:
+        """The same with HTML tags for its outer emphasis (`<em>`code`</em>`), if it is one."""
+        width = len(self.emphasis)
+        return as_html(self.emphasis, self.source[width:-width]) if width else ""
 
 
 @dataclass(frozen=True)
@@ -59,10 +70,12 @@ class Region:
 
     start: int
     end: int
-    context: str  # paragraph, heading or cell: what escaping must guard against
+    context: str  # paragraph, heading, cell, alt (an image's text) or title: what escaping must guard against
     before_rule: bool  # followed by a line that could make a `|` in it a table header
     markup: tuple[Element | Object, ...]  # by ref
     spelled: tuple[tuple[str, str], ...] = ()  # characters the source wrote escaped or as references
+    in_row: bool = False  # in a table row, where a `|` ends the cell
+    suffix: str = ""  # written after it: `][label` for an image whose text was its reference's label
 
 
 def delimiter_tokens(md: Any, text: str, env: dict) -> list[str]:
@@ -81,28 +94,62 @@ def write_block(region: Region, block: Block, md: Any, env: dict) -> str:
     full = _write(region, block, md, env, None)
     if not full.candidates:
         return full.markdown
-    reference = _reading(md, full.markdown, env)
+    alt = region.context == "alt"
+    reference = _reading(md, full.markdown, env, alt)
     bare = _write(region, block, md, env, frozenset()).markdown
-    if _reading(md, bare, env) == reference:
+    if _reading(md, bare, env, alt) == reference:
         return bare
     escaped = frozenset(range(full.candidates))
     for candidate in range(full.candidates):
         trial = escaped - {candidate}
-        if _reading(md, _write(region, block, md, env, trial).markdown, env) == reference:
+        if _reading(md, _write(region, block, md, env, trial).markdown, env, alt) == reference:
             escaped = trial
     return _write(region, block, md, env, escaped).markdown
 
 
-def _reading(md: Any, text: str, env: dict) -> list[tuple]:
+def _reading(md: Any, text: str, env: dict, alt: bool) -> list[tuple]:
     """The inline tokens markdown-it reads in a written block, its container prefixes removed as
-    the block parser removes them; text is compared whole, not token by token."""
+    the block parser removes them, an image's text read inside an image (where a `]` can end it);
+    text is compared whole, not token by token."""
     out: list[tuple] = []
-    for tok in md.parseInline(_PREFIX.sub(r"\1", text), env)[0].children:
-        if tok.type == "text" and out and out[-1][0] == "text":
-            out[-1] = ("text", out[-1][1] + tok.content, ())
-        else:
-            out.append((tok.type, tok.content, tuple(sorted(tok.attrs.items()))))
+
+    def read(tokens: list[Any]) -> None:
+        for tok in tokens:
+            if tok.type == "text" and out and out[-1][0] == "text":
+                out[-1] = ("text", out[-1][1] + tok.content, ())
+            elif tok.type == "image":  # its content is its source: not part of what it reads as
+                out.append((tok.type, "", tuple(sorted(tok.attrs.items()))))
+                read(tok.children or [])
+                out.append(("image_end", "", ()))
+            else:
+                out.append((tok.type, tok.content, tuple(sorted(tok.attrs.items()))))
+
+    read(md.parseInline(_PREFIX.sub(r"\1", f"![{text}]()" if alt else text), env)[0].children)
     return out
+
+
+def write_title(region: Region, text: str, delimiter: str) -> str:
+    """A link title in the source's `delimiter`, or if the translation holds that, in one it does
+    not hold, else escaped; a `\\` or `&` is escaped only where it would escape or begin a reference,
+    and line breaks, which would lose the next line's container prefix, are spaces."""
+    spelled = dict(region.spelled)
+    text = re.sub(r"\r\n|\r|\n", " ", text)
+    plain = set(text) - spelled.keys()
+    delimiter = next((d for d in (delimiter, *_TITLE_CLOSE) if not {d, _TITLE_CLOSE[d]} & plain), delimiter)
+    close = _TITLE_CLOSE[delimiter]
+    out = []
+    for i, ch in enumerate(text):
+        if ch in spelled:
+            out.append(spelled[ch])
+        elif ch == "|" and region.before_rule:
+            out.append(f"&#{ord(ch)};")
+        elif ch in (delimiter, close) or (ch == "|" and region.in_row) or (ch == "&" and _ENTITY.match(text, i)) or (
+            ch == "\\" and text[i + 1 : i + 2] in ("", *string.punctuation)
+        ):
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return delimiter + "".join(out) + close
 
 
 def _write(region: Region, block: Block, md: Any, env: dict, escaped: frozenset[int] | None) -> _Writer:
@@ -157,7 +204,7 @@ class _Writer:
         self.kept: list[tuple[int, Object]] = []  # written objects that have an HTML spelling
         self.space = ""  # whitespace held until the next event
         self.brk: Object | None = None  # break waiting to see what follows it
-        self.line_start = True
+        self.line_start = region.context != "alt"  # an image's text follows its `![`
 
     def open(self, ref: int) -> None:
         element = self.region.markup[ref]
@@ -227,7 +274,7 @@ class _Writer:
             if ch == "|" and self.region.before_rule:
                 out.append(f"&#{ord(ch)};")
                 continue
-            if (ch == "|" and context == "cell") or (closing and i >= closing.start() and ch == "#"):
+            if (ch == "|" and self.region.in_row) or (closing and i >= closing.start() and ch == "#"):
                 out.append("\\")
             elif (
                 ch in _INLINE_MARKUP or ch == "`"
