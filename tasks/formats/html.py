@@ -1,12 +1,13 @@
 """HTML: the inline content of each block-level element is a block; inline elements are spans over it.
 
-Parsed with html5lib into xml.etree: the HTML5 parsing algorithm builds the tree a browser builds
-(misnested tags, whitespace between elements, attributes of <body>), and html_serialize writes it back
-so that it parses to the same tree. Render works on a copy of that tree (the skeleton is never
-touched): it writes translated attributes, and rebuilds each translated run of inline content from its
-projected spans: shallow copies of the original inline elements open and close between pieces, so any
-projection gives well-formed markup; inline objects are deep copies. Whitespace is collapsed only within
-a text node, so none appears, disappears or crosses a tag.
+Parsed by the HTML5 parsing algorithm into xml.etree, the tree a browser builds (misnested tags,
+whitespace between elements, attributes of <body>): lexbor builds it as html5lib's etree builder would,
+html5lib where the two may differ. html_serialize writes it back so that it parses to the same tree.
+Render works on a copy of that tree (the skeleton is never touched): it writes translated attributes,
+and rebuilds each translated run of inline content from its projected spans: shallow copies of the
+original inline elements open and close between pieces, so any projection gives well-formed markup;
+inline objects are deep copies. Whitespace is collapsed only within a text node, so none appears,
+disappears or crosses a tag.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ import codecs
 import copy
 import re
 from dataclasses import dataclass, field
+from xml.etree import ElementTree
+
+from selectolax.lexbor import LexborHTMLParser
 
 from babelflow.documents import Block, Document, DocumentError, Span
 from babelflow.languages import RTL, iso
 from babelflow.tasks.formats import FormatOptions, Parsed
 from babelflow.tasks.formats.encoding import decode_text
-from babelflow.tasks.formats.html_serialize import serialize
+from babelflow.tasks.formats.html_serialize import DOCTYPE, FOREIGN_ATTRIBUTES, serialize
 from babelflow.tasks.formats.spans import Piece, pieces
 
 _SVG = "{http://www.w3.org/2000/svg}"
@@ -50,7 +54,7 @@ _META = frozenset({
     "description", "title", "og:title", "og:description", "og:image:alt", "og:video:alt", "twitter:title",
     "twitter:description", "twitter:image:alt", "dc.title", "dc.description", "dcterms.title", "dcterms.description",
 })
-_LANGUAGE = ("lang", "xml:lang", "dir")
+_LANGUAGE = frozenset({"lang", "xml:lang", "dir"})
 
 # How an element takes part in the text flow.
 _CONTAINER = "container"  # its runs of inline content are blocks
@@ -63,6 +67,22 @@ _RUNS = re.compile(f"[{_SPACE}]+")
 _MARKUP = re.compile(r"<[A-Za-z!?/]")
 _DECLARED = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([-\w.:]+)""", re.IGNORECASE)
 _CHARSET = re.compile(r"charset\s*=\s*[^\s;\"']*", re.IGNORECASE)
+# Where foreign content holds HTML (HTML5 tree construction).
+_SVG_HTML_POINTS = frozenset({"foreignObject", "desc", "title"})
+_MATHML_TEXT_POINTS = frozenset({"mi", "mo", "mn", "ms", "mtext"})
+# Where html5lib 1.1 follows an older HTML standard than lexbor: elements it predates or parses otherwise
+# (template contents, ruby, isindex), and anything in a <select> but options (customizable select).
+_NEWER_RULES = frozenset({"template", "search", "isindex", "rb", "rtc", "selectedcontent"})
+_SELECT_CONTENT = frozenset({"option", "optgroup", "script"})
+# A doctype after whitespace, comments and <?...?>, as the tokenizer reads it; ids keep their quotes.
+_WS = r"[\t\n\f\r ]"
+_QUOTED = r"""(?:"[^">]*"|'[^'>]*')"""
+_DOCTYPE = re.compile(
+    rf"(?:{_WS}+|<!--(?:-?>|.*?--!?>)|<\?[^>]*>)*<!doctype{_WS}+(?P<name>[^\t\n\f\r >]+){_WS}*"
+    rf"(?:public{_WS}*(?P<public>{_QUOTED})(?:{_WS}*(?P<system>{_QUOTED}))?|system{_WS}*(?P<system_only>{_QUOTED}))?"
+    rf"{_WS}*>",
+    re.IGNORECASE | re.DOTALL,
+)
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 # Labels browsers read as a larger encoding (WHATWG Encoding Standard), by Python codec name.
 _SUPERSETS = {"iso8859-1": "cp1252", "ascii": "cp1252", "gb2312": "gb18030", "gbk": "gb18030",
@@ -175,12 +195,95 @@ def _declared_encoding(data: bytes) -> str | None:
     return None if name.startswith("utf-16") or name.startswith("utf-32") else _SUPERSETS.get(name, name)
 
 
-def _parse_tree(text: str):
-    """The document as a browser builds it: xml.etree elements, HTML ones without a namespace."""
-    import html5lib
+def _parse_tree(text: str) -> ElementTree.Element:
+    """The document as a browser builds it: xml.etree elements, HTML ones without a namespace.
 
-    builder = html5lib.getTreeBuilder("etree", fullTree=True)
-    return html5lib.HTMLParser(tree=builder, namespaceHTMLElements=False).parse(text)
+    lexbor (C) builds it some 20 times faster than html5lib (pure Python). html5lib, the reference the
+    tests hold lexbor's trees to, reads the pages whose tree lexbor cannot give back as html5lib builds it.
+    """
+    try:
+        return _lexbor_tree(text)
+    except _Unread:
+        import html5lib
+
+        builder = html5lib.getTreeBuilder("etree", fullTree=True)
+        return html5lib.HTMLParser(tree=builder, namespaceHTMLElements=False).parse(text)
+
+
+class _Unread(Exception):
+    """Where lexbor's tree may not be html5lib's."""
+
+
+def _lexbor_tree(text: str) -> ElementTree.Element:
+    """lexbor's DOM as html5lib's etree builder gives it: foreign elements and their xlink/xml/xmlns
+    attributes in "{uri}" form, the doctype's ids as attributes, empty attributes as ""."""
+    document = ElementTree.Element("DOCUMENT_ROOT")
+    todo = [(LexborHTMLParser(text, scripting=False).root.parent, document, "", "", {}, False)]
+    while todo:
+        source, parent, space, local, attrib, in_select = todo.pop()
+        last = None  # the last child so far: text after it is its tail
+        node = source.first_child
+        while node is not None:
+            tag = node.tag
+            if tag == "-text":
+                if last is None:
+                    parent.text = (parent.text or "") + node.text_content
+                else:
+                    last.tail = (last.tail or "") + node.text_content
+            elif tag == "-comment":
+                last = ElementTree.Comment(node.html[4:-3])  # comment_content would strip it
+                parent.append(last)
+            elif tag == "-doctype":
+                last = _doctype(text, node.html)
+                parent.append(last)
+            elif tag is None:
+                raise _Unread("a node that is neither element, text, comment nor doctype")
+            else:
+                child_space = _namespace(space, local, attrib, tag)
+                if (in_select and tag not in _SELECT_CONTENT) or (not child_space and tag in _NEWER_RULES):
+                    raise _Unread(f"<{tag}>, which html5lib parses by older rules than lexbor")
+                values = node.attributes
+                if child_space:
+                    values = {FOREIGN_ATTRIBUTES.get(k, k): v or "" for k, v in values.items()}
+                else:
+                    values = {k: v or "" for k, v in values.items()}
+                last = ElementTree.SubElement(parent, child_space + tag, values)
+                todo.append((node, last, child_space, tag, values, in_select or tag == "select" and not child_space))
+            node = node.next
+    return document
+
+
+def _namespace(space: str, local: str, attrib: dict, tag: str) -> str:
+    """The namespace ("{uri}", "" for HTML) of element `tag` inside one of `space`, as the HTML5 tree
+    construction dispatcher decides it: foreign content keeps its parent's namespace, except inside an
+    integration point, where <svg> and <math> start their own and anything else is HTML. Exact: the
+    adoption agency never moves an element out of foreign content, integration points end its scope."""
+    if space == _SVG and local not in _SVG_HTML_POINTS:
+        return _SVG
+    if space == _MATHML:
+        if local in _MATHML_TEXT_POINTS:
+            if tag in ("mglyph", "malignmark"):
+                return _MATHML
+        elif local == "annotation-xml":
+            if tag != "svg" and attrib.get("encoding", "").lower() not in ("text/html", "application/xhtml+xml"):
+                return _MATHML
+        else:
+            return _MATHML
+    return _SVG if tag == "svg" else _MATHML if tag == "math" else ""
+
+
+def _doctype(text: str, html: str) -> ElementTree.Element:
+    """html5lib's doctype node. lexbor keeps no public or system id, so they are read from the source;
+    a doctype the pattern does not read as lexbor did is left to html5lib."""
+    m = _DOCTYPE.match(text)
+    if m is None or f"<!DOCTYPE {m['name'].lower()}>" != html:
+        raise _Unread("doctype")
+    node = ElementTree.Element(DOCTYPE)
+    node.text = m["name"].lower()
+    for key, quoted in (("publicId", m["public"]), ("systemId", m["system"] or m["system_only"])):
+        if quoted is not None:  # as the tokenizer reads it: newlines normalized, NUL replaced
+            node.set(key, quoted[1:-1].replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd"))
+    return node
 
 
 def _root(document):
@@ -193,7 +296,9 @@ def _is_element(node) -> bool:
 
 
 def _no_translate(el) -> bool:
-    return el.get("translate", "").strip().lower() == "no" or "notranslate" in el.get("class", "").split()
+    translate, classes = el.get("translate"), el.get("class")
+    return (translate is not None and translate.strip().lower() == "no") or (
+        classes is not None and "notranslate" in classes and "notranslate" in classes.split())
 
 
 def _kinds(nodes: list) -> tuple[dict, set]:
@@ -247,6 +352,8 @@ class _Reader:
         self.run(el, after, members)
 
     def run(self, container, after, members: list) -> None:
+        if not members and not _has_text(container.text if after is None else after.tail):
+            return  # most runs: the whitespace between two blocks
         for member in members:
             self.attributes_below(member)
         after, inner = self.edges(container, after, members)
@@ -302,6 +409,8 @@ class _Reader:
             self.attributes_below(child)
 
     def attributes(self, el) -> None:
+        if not el.attrib:
+            return
         names = [n for n in _ATTRIBUTES if n in el.attrib]
         if el.tag == "meta" and (el.get("name") or el.get("property") or "").strip().lower() in _META:
             names.append("content")
@@ -340,7 +449,7 @@ def _labelled_ancestors(nodes: list, index: dict, frozen: set) -> list[tuple[int
     for i, parent in enumerate(nodes):  # document order: a parent's chain is known before its children's
         for child in parent if _is_element(parent) else ():
             ref = index[child]
-            own = _is_element(child) and child not in frozen and any(a in child.attrib for a in _LANGUAGE)
+            own = _is_element(child) and child not in frozen and not _LANGUAGE.isdisjoint(child.attrib)
             chains[ref] = (ref, *chains[i]) if own else chains[i]
     return chains
 
@@ -385,35 +494,34 @@ class _Flat:
         after the last is left out of the block.
         """
         raw = "".join(self.parts)
-        content = [i for i, c in enumerate(raw) if c not in _SPACE]
-        if not content:
+        first, last = len(raw) - len(raw.lstrip(_SPACE)), len(raw.rstrip(_SPACE))
+        if first == len(raw):
             return None
-        start = min(content[0], *self.cuts) if self.cuts else content[0]
-        end = max(content[-1] + 1, *self.cuts) if self.cuts else content[-1] + 1
-        text, offsets = _collapse(raw, start, end, self.breaks, self.cuts)
-        if not any(c.isalpha() for c in text):
+        start = min(first, *self.cuts) if self.cuts else first
+        end = max(last, *self.cuts) if self.cuts else last
+        text, at = _collapse(raw, start, end, self.breaks, self.cuts)
+        if not any(map(str.isalpha, text)):
             return None
-        spans = [(offsets[s - start], offsets[e - start], ref) for s, e, ref in sorted(self.spans, key=lambda x: x[2])]
+        spans = [(at[s], at[e], ref) for s, e, ref in sorted(self.spans, key=lambda x: x[2])]
         return Block(text, spans), raw[:start], raw[end:]
 
 
-def _collapse(raw: str, start: int, end: int, breaks: set[int], cuts: set[int]) -> tuple[str, list[int]]:
-    """raw[start:end] with each whitespace run within a text node made one character, and where each
-    raw offset (from start, end included) lands in it."""
-    out: list[str] = []
-    offsets: list[int] = []
-    in_space = False
-    for i in range(start, end):
-        offsets.append(len(out))
-        c = raw[i]
-        if c not in _SPACE:
-            out.append(c)
-            in_space = False
-        elif not in_space or i in cuts:
-            out.append("\n" if i in breaks else " ")
-            in_space = True
-    offsets.append(len(out))
-    return "".join(out), offsets
+def _collapse(raw: str, start: int, end: int, breaks: set[int], cuts: set[int]) -> tuple[str, dict[int, int]]:
+    """raw[start:end] with each whitespace run within a text node made one character (a line break
+    where a <br> stands), and where start, end and each cut land in it: spans begin and end at cuts."""
+    bounds = sorted({start, end, *cuts})
+    parts: list[str] = []
+    at: dict[int, int] = {}
+    size = 0
+    for a, b in zip(bounds, bounds[1:]):  # each text node, or the line break of a <br>
+        at[a] = size
+        part = _RUNS.sub(" ", raw[a:b])
+        if a in breaks:
+            part = "\n" + part[1:]
+        parts.append(part)
+        size += len(part)
+    at[end] = size
+    return "".join(parts), at
 
 
 def _rebuild(nodes: list, run: _Run, block: Block) -> None:
@@ -442,7 +550,9 @@ def _write(holder, nodes: list, run: _Run, block: Block) -> None:
     copied: set[int] = set()
     for i, piece in enumerate(parts):
         if piece.atom is None:
-            chunk = "".join(c for k, c in enumerate(block.text[piece.start:piece.end], piece.start) if k not in dropped)
+            chunk = block.text[piece.start:piece.end]
+            if dropped:
+                chunk = "".join(c for k, c in enumerate(chunk, piece.start) if k not in dropped)
             if not chunk:
                 continue
             refs = piece.refs

@@ -14,14 +14,13 @@ _VOID = frozenset(
 # Elements whose content the parser reads as raw text: written as it is, never escaped.
 _RAW_TEXT = frozenset("iframe noembed noframes plaintext script style xmp".split())
 _LEADING_NEWLINE = frozenset("pre textarea listing".split())
-_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\xa0": "&nbsp;"})
-_ATTRIBUTE_ESCAPES = str.maketrans({"&": "&amp;", '"': "&quot;", "\xa0": "&nbsp;"})
-# Attribute namespaces as html5lib writes them ("{uri}local") and the prefix the parser gives them back.
-_PREFIXES = {
-    "http://www.w3.org/1999/xlink": "xlink:",
-    "http://www.w3.org/XML/1998/namespace": "xml:",
-    "http://www.w3.org/2000/xmlns/": "xmlns:",
+# Attributes of foreign elements that the parser puts in a namespace, as html5lib's etree names them.
+FOREIGN_ATTRIBUTES = {
+    **{f"xlink:{n}": "{http://www.w3.org/1999/xlink}" + n for n in "actuate arcrole href role show title type".split()},
+    **{f"xml:{n}": "{http://www.w3.org/XML/1998/namespace}" + n for n in ("base", "lang", "space")},
+    "xmlns": "{http://www.w3.org/2000/xmlns/}xmlns", "xmlns:xlink": "{http://www.w3.org/2000/xmlns/}xlink",
 }
+_WRITTEN = {etree: written for written, etree in FOREIGN_ATTRIBUTES.items()}
 DOCTYPE = "<!DOCTYPE>"  # html5lib's tag for the doctype node
 
 
@@ -44,46 +43,48 @@ def _doctype(node) -> str:
     return f"<!DOCTYPE {node.text or ''}{ids}>"
 
 
-def _name(tag: str) -> str:
-    """Local name of an SVG or MathML element; the parser puts it back in its namespace."""
-    return tag.rpartition("}")[2]
-
-
-def _attribute(name: str) -> str:
-    if name[0] != "{":
-        return name
-    uri, _, local = name[1:].partition("}")
-    prefix = _PREFIXES.get(uri, "")
-    return "xmlns" if prefix == "xmlns:" and local == "xmlns" else prefix + local
-
-
 def _write(top, out: list[str]) -> None:
     """Iterative, so that a deeply nested page is no problem."""
     todo: list = [top]  # nodes still to write, or text ready to write
     while todo:
         node = todo.pop()
-        if isinstance(node, str):
+        if node.__class__ is str:
             out.append(node)
-        elif not isinstance(node.tag, str):  # a comment (the parser reads <?...> as one too)
+            continue
+        tag = node.tag
+        if not isinstance(tag, str):  # a comment (the parser reads <?...> as one too)
             out.append(f"<!--{node.text or ''}-->")
-        else:
-            foreign = node.tag[0] == "{"
-            name = _name(node.tag)
-            attributes = "".join(
-                f' {_attribute(k)}="{v.translate(_ATTRIBUTE_ESCAPES)}"' for k, v in node.items()
-            )
-            empty = not node.text and not len(node)
-            if (name in _VOID and not foreign) or (foreign and empty):
-                out.append(f"<{name}{attributes}>" if not foreign else f"<{name}{attributes} />")
+            continue
+        foreign = tag[0] == "{"
+        name = tag.rpartition("}")[2] if foreign else tag  # the parser puts it back in its namespace
+        attributes = "".join([f' {_WRITTEN.get(k, k)}="{_escape_value(v)}"' for k, v in node.items()]
+                             ) if node.attrib else ""
+        text = node.text or ""
+        if foreign:
+            if not text and not len(node):
+                out.append(f"<{name}{attributes} />")
                 continue
-            raw = name in _RAW_TEXT and not foreign
-            text = node.text or ""
-            if name in _LEADING_NEWLINE and not foreign and text.startswith("\n"):
-                text = "\n" + text
-            inner: list = [text if raw else text.translate(_TEXT_ESCAPES)]
-            for child in node:
-                tail = child.tail or ""
-                inner += [child, tail if raw else tail.translate(_TEXT_ESCAPES)]
+            raw = False
+        elif name in _VOID:
             out.append(f"<{name}{attributes}>")
-            todo.append(f"</{name}>")
-            todo.extend(reversed(inner))
+            continue
+        else:
+            raw = name in _RAW_TEXT
+            if name in _LEADING_NEWLINE and text[:1] == "\n":
+                text = "\n" + text
+        out.append(f"<{name}{attributes}>{text if raw else _escape(text)}")
+        todo.append(f"</{name}>")
+        for child in reversed(node):
+            tail = child.tail
+            if tail:
+                todo.append(tail if raw else _escape(tail))
+            todo.append(child)
+
+
+def _escape(text: str) -> str:
+    """Text outside raw text elements; replace() beats translate() several times on short strings."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\xa0", "&nbsp;")
+
+
+def _escape_value(value: str) -> str:
+    return value.replace("&", "&amp;").replace('"', "&quot;").replace("\xa0", "&nbsp;")
