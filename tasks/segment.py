@@ -8,8 +8,8 @@ import unicodedata
 
 from babelflow.documents import Document, Segment
 from babelflow.languages import iso
-
-Span = tuple[int, int]
+from babelflow.tasks.sentences.boundaries import Span, sentence_spans
+from babelflow.tasks.sentences.languages import language
 
 # No segment is longer: a "sentence" with no end (a 50 MB line without punctuation, a minified blob)
 # is cut at whitespace, else anywhere, so every later stage works on bounded pieces. mBART-50 takes
@@ -18,74 +18,60 @@ MAX_SEGMENT_CHARS = 4096
 _SPACE = re.compile(r"\s+")
 _JOINERS = "\u200d\ufe0e\ufe0f"  # zero-width joiner, variation selectors: part of the character before
 
-# A line break starts a new unit (list item, heading, verse) unless the next line reads as the
-# continuation of a hard-wrapped sentence: it starts with a lowercase letter, digit or opening
-# punctuation that cannot start a sentence.
-_LINE_BREAK = re.compile(r"(?<![ \t])[ \t]*\r?\n[ \t]*(?=\S)")  # starts a run of blanks: linear time
-_CONTINUATION = re.compile(r"[a-zà-ÿ\u0100-\u024f\u0430-\u045f,;:)\]}]")
-
-# Splits sentencex makes that are not sentence ends: the next piece starts in lowercase
-# (`U.S. is`, `e.g. this`), or a number or title abbreviation precedes a name or a date.
-_LOWER_START = re.compile(r"^[\"'«“‘(\[]*[a-zà-ÿ\u0100-\u024f\u0430-\u045f]")
-_ORDINAL_DATE = re.compile(r"(?:^|\s)\d{1,2}\.$")
-_MONTHS = {
-    "de": r"Jan|Feb|März|Mär|Apr|Mai|Jun|Jul|Aug|Sep|Okt|Nov|Dez",
-    "da": r"jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec",
-    "fi": r"tammi|helmi|maalis|huhti|touko|kesä|heinä|elo|syys|loka|marras|joulu",
-    "cs": r"led|úno|bře|dub|kvě|čer|srp|zář|říj|lis|pro",
-    "pl": r"sty|lut|mar|kwi|maj|cze|lip|sie|wrz|paź|lis|gru",
-}
-_TITLES = {
-    "fr": {"M.", "MM.", "Mme.", "Mlle.", "Dr.", "Pr.", "St.", "Ste.", "Me.", "cf.", "p.", "av.", "J.-C."},
-    "en": {"Mr.", "Mrs.", "Ms.", "Dr.", "Prof.", "St.", "Jr.", "Sr.", "vs.", "No.", "Fig.", "Vol."},
-    "de": {"Hr.", "Fr.", "Dr.", "Prof.", "St.", "Nr.", "Abs.", "Art.", "bzw.", "vgl."},
-    "es": {"Sr.", "Sra.", "Srta.", "Dr.", "Dra.", "Ud.", "Uds.", "pág."},
-    "it": {"Sig.", "Sig.ra", "Dott.", "Prof.", "pag."},
-    "pt": {"Sr.", "Sra.", "Dr.", "Dra.", "pág."},
-    "nl": {"dhr.", "mevr.", "Dr.", "blz.", "nr."},
-}
+# A line break starts a new unit (list item, heading, menu entry, verse) unless it wraps a sentence:
+# one break, before a lowercase letter or punctuation that cannot start a sentence, after a line
+# that ends in a space (a soft wrap) or reads as prose (long, or several words: not "features" over
+# "contact manager"); or a break between two ideographs of a sentence that has not ended.
+_LINE_BREAK = re.compile(r"(?<![^\S\r\n])[^\S\r\n]*(?:\r\n?|\n)\s*(?=\S)")  # from the first blank: linear time
+_LETTERS = re.compile(r"[^\W\d_]{1,2}(?=\s|$)")
+_END_IN_LINE = re.compile(r"[.!?。！？]\s")
+_CONTINUATION = re.compile(r"[a-zà-ÿ\u0100-\u024f\u0430-\u045f,;:()\]}.!?]")
+_IDEOGRAPHIC = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_SENTENCE_END = "。！？.!?」』）)"
+_PROSE_LINE = (40, 3)  # characters, words
 
 
 def split_sentences(text: str, lang: str) -> list[Span]:
     """Sentence spans over `text`; every span is stripped, so whitespace stays with the block."""
-    code = iso(lang) if lang else "en"
+    rules = language(iso(lang) if lang else "en")
     spans: list[Span] = []
     for start, end in _units(text):
-        for sentence in _sentences(text, start, end, code):
+        for sentence in sentence_spans(text, start, end, rules):
             spans.extend(_bounded(text, *sentence))
     return spans
 
 
 def _units(text: str) -> list[Span]:
+    if "\n" not in text and "\r" not in text:
+        return [(0, len(text))]
     units: list[Span] = []
-    start = 0
+    start = line = 0
     for m in _LINE_BREAK.finditer(text):
-        if _CONTINUATION.match(text, m.end()):
-            continue
-        units.append((start, m.start()))
-        start = m.end()
+        brk = m.group()
+        if brk.count("\n") + brk.count("\r") - brk.count("\r\n") > 1 or not _wraps(text, m, line):
+            units.append((start, m.start()))
+            start = m.end()
+        line = m.end()
     units.append((start, len(text)))
     return units
 
 
-def _sentences(text: str, start: int, end: int, code: str) -> list[Span]:
-    import sentencex
-
-    chunk = text[start:end]
-    if not chunk.strip():
-        return []
-    pieces = list(sentencex.segment(code, chunk))
-    if "".join(pieces) != chunk:  # never trust a segmenter to keep every character
-        pieces = [chunk]
-    spans: list[Span] = []
-    pos = start
-    for piece in pieces:
-        stripped = piece.strip()
-        if stripped:
-            s = pos + (len(piece) - len(piece.lstrip()))
-            spans.append((s, s + len(stripped)))
-        pos += len(piece)
-    return _merge_false_breaks(text, spans, code)
+def _wraps(text: str, m: re.Match[str], line_start: int) -> bool:
+    """Whether the single line break `m`, ending the line that starts at `line_start`, falls inside a sentence."""
+    if m.start() == 0:
+        return False
+    last, nxt = text[m.start() - 1], text[m.end()]
+    soft = m.group()[0] not in "\r\n"
+    if not soft and _IDEOGRAPHIC.match(nxt) and _IDEOGRAPHIC.match(last):
+        return True  # "これは父の\n家です。"
+    if m.start() - line_start <= 2 and _LETTERS.fullmatch(text, line_start, m.start()) and _LETTERS.match(text, m.end()):
+        return True  # letters set one or two a line, as PDFs extract vertical text: "W\nA\nRN\nI\nNG"
+    if not _CONTINUATION.match(nxt) or last in _SENTENCE_END and nxt.isalpha():
+        return False
+    if soft or not nxt.isalpha():
+        return nxt != "(" or soft  # "up to 400 yd \n( 365.8 m )", not "Trophy\n(6 3/4\" ...)"
+    tail = _END_IN_LINE.split(text[line_start : m.start()])[-1]  # "night in the city. features": "features"
+    return len(tail) >= _PROSE_LINE[0] or len(tail.split()) >= _PROSE_LINE[1]
 
 
 def _bounded(text: str, start: int, end: int) -> list[Span]:
@@ -114,26 +100,6 @@ def _bounded(text: str, start: int, end: int) -> list[Span]:
     if start < end:
         pieces.append((start, end))
     return pieces
-
-
-def _merge_false_breaks(text: str, spans: list[Span], code: str) -> list[Span]:
-    titles = _TITLES.get(code, set())
-    months = re.compile(rf"^(?:{_MONTHS[code]})", re.IGNORECASE) if code in _MONTHS else None
-    merged: list[Span] = []
-    for span in spans:
-        if merged:
-            prev = text[merged[-1][0] : merged[-1][1]]
-            nxt = text[span[0] : span[1]]
-            last_word = prev.rsplit(None, 1)[-1]
-            if (
-                _LOWER_START.match(nxt)
-                or last_word in titles
-                or (months and _ORDINAL_DATE.search(prev) and months.match(nxt))
-            ):
-                merged[-1] = (merged[-1][0], span[1])
-                continue
-        merged.append(span)
-    return merged
 
 
 def segment_document(doc: Document) -> list[Segment]:
