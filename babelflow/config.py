@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from babelflow.languages import parse_targets, to_mbart
+from babelflow.tasks.protect import KINDS as PROTECTED
 
 DEFAULT_MODEL = "facebook/mbart-large-50-many-to-many-mmt"
 
@@ -63,6 +64,7 @@ class RunConfig(Settings):
     prune: bool = False  # delete the outputs of sources that disappeared since the last run
     on_suspect: Literal["keep", "retry", "fail"] = "keep"  # degenerate translations: flag, retry, or fail the document
     part: tuple[int, int] | None = None  # (I, N): this driver's share of the sources, one of N side by side
+    protect: list[str] = Field(default_factory=lambda: list(PROTECTED))  # kinds of text the engine never translates
 
     @field_validator("part", mode="before")
     @classmethod
@@ -72,6 +74,14 @@ class RunConfig(Settings):
             if not match:
                 raise ValueError(f"--part {value!r}: write I/N, e.g. 0/4 (parts numbered from 0)")
             return int(match.group(1)), int(match.group(2))
+        return value
+
+    @field_validator("protect")
+    @classmethod
+    def _protect(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(PROTECTED))
+        if unknown:
+            raise ValueError(f"protect: unknown kind {', '.join(unknown)}; choose from {', '.join(PROTECTED)}")
         return value
 
     @field_validator("part")

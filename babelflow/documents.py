@@ -46,6 +46,13 @@ class Segment:
     text: str
     src_lang: str
     marked: bool = False  # carries inline markup, so its translation needs a word alignment
+    masked: str = ""  # the text its engine sees when it has protected spans (tasks/protect), else ""
+    kept: tuple[str, ...] = ()  # those spans, placeholder n standing for kept[n - 1]
+
+    @property
+    def source(self) -> str:
+        """What the engine translates: the text, protected spans as placeholders."""
+        return self.masked or self.text
 
 
 Alignment = list[tuple[int, int, int, int]]  # (source start, source end, target start, target end)

@@ -17,6 +17,7 @@ from babelflow.tasks.outputs import Outputs
 from babelflow.tasks.partition import Layout
 from babelflow.tasks.parts import groups, read_parts, requests
 from babelflow.tasks.plan import plan
+from babelflow.tasks.protect import protector
 from babelflow.tasks.prune import prune
 from babelflow.tasks.report import RunSummary, progress_bar, publish
 from babelflow.tasks.runners import choose_runner
@@ -61,7 +62,8 @@ def _translate_documents(config: RunConfig, translator: Translator, sources: lis
                          needed: dict[str, list[str]], writer: SegmentsWriter, summary: RunSummary) -> list[dict]:
     """Parse, segment, translate and write the documents, a group of parts at a time; their manifest rows."""
     rows: list[dict] = []
-    parts = read_parts(sources, needed, FormatOptions(config.text_column), config.src_lang, config.max_document_size)
+    parts = read_parts(sources, needed, FormatOptions(config.text_column), config.src_lang, config.max_document_size,
+                       protector(config.protect))
     with Outputs(config.out, writer, config.on_suspect) as outputs:
         for group in groups(parts):
             t0 = time.perf_counter()

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from babelflow.connectors.redact import redact
 from babelflow.documents import DocumentError, describe
 from babelflow.tasks.parts import Part
+from babelflow.tasks.protect import restore
 from babelflow.tasks.reassemble import reassemble
 from babelflow.tasks.translator import Results
 from babelflow.tasks.write import DocumentSink, SegmentsWriter
 
 
-COUNTS = ("n_segments", "n_chars", "n_empty", "n_suspect", "n_cached", "n_spans_lost")
+COUNTS = ("n_segments", "n_chars", "n_empty", "n_suspect", "n_cached", "n_spans_lost", "n_protected_lost")
 
 
 def manifest_row(source: str, tgt: str, **values) -> dict:
@@ -82,11 +83,12 @@ class Outputs:
 
     def _add(self, part: Part, tgt: str, row: dict, sink: DocumentSink, results: Results) -> None:
         doc, segments = part.doc, part.segments
-        keys = [(s.src_lang, tgt, s.text) for s in segments]
+        keys = [(s.src_lang, tgt, s.source) for s in segments]
         problem = next((results.errors[k] for k in keys if k in results.errors), None)
         if problem:
             raise DocumentError(problem)
-        outputs = [results.translated[k] for k in keys]
+        restored = [restore(s, results.translated[k]) for s, k in zip(segments, keys)]
+        outputs = [translation for translation, _ in restored]
         reasons = [results.suspects.get(k) for k in keys]
         n_suspect = sum(r is not None for r in reasons)
         if n_suspect and self.on_suspect == "fail":
@@ -103,3 +105,4 @@ class Outputs:
         row["n_suspect"] += n_suspect
         row["n_cached"] += sum(k in results.cached for k in keys)
         row["n_spans_lost"] += lost
+        row["n_protected_lost"] += sum(repaired for _, repaired in restored)

@@ -3,6 +3,7 @@ and groups of parts bound how many segments are held in memory at once."""
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from typing import Iterator
@@ -13,6 +14,7 @@ from babelflow.documents import Document, Segment, describe
 from babelflow.tasks.detect import RunLanguages
 from babelflow.tasks.formats import FormatOptions
 from babelflow.tasks.parse import read_document
+from babelflow.tasks.protect import protect
 from babelflow.tasks.segment import segment_document
 from babelflow.tasks.shard import Key
 
@@ -33,8 +35,9 @@ class Part:
 
 
 def read_parts(sources: list[Source], needed: dict[str, list[str]], options: FormatOptions, src_lang: str,
-               max_size: int) -> Iterator[Part]:
-    """Every part of every document, in order, each segmented; a document that fails stops there."""
+               max_size: int, protected: re.Pattern[str] | None = None) -> Iterator[Part]:
+    """Every part of every document, in order, each segmented (the `protected` spans of each segment
+    hidden from the engine); a document that fails stops there."""
     languages = RunLanguages()
     for source in sources:
         targets = needed[source.url]
@@ -44,6 +47,8 @@ def read_parts(sources: list[Source], needed: dict[str, list[str]], options: For
             part = next(parts)
             while True:
                 segments = segment_document(part)
+                if protected is not None:
+                    segments = protect(segments, protected)
                 following = next(parts, None)
                 yield Part(source, targets, part, segments, time.perf_counter() - t0, following is None)
                 if following is None:
@@ -73,6 +78,6 @@ def requests(group: list[Part]) -> dict[Key, bool]:
     for part in group:
         for segment in part.segments:
             for tgt in part.targets:
-                key = (segment.src_lang, tgt, segment.text)
+                key = (segment.src_lang, tgt, segment.source)
                 wanted[key] = wanted.get(key, False) or segment.marked
     return wanted

@@ -18,7 +18,8 @@ SEGMENT_COLUMNS = {
 MANIFEST_COLUMNS = {
     "source": "string", "doc_id": "string", "src_lang": "string", "src_lang_by": "string", "tgt_lang": "string",
     "status": "string", "error": "string", "output": "string", "n_segments": "int64", "n_chars": "int64",
-    "n_empty": "int64", "n_suspect": "int64", "n_cached": "int64", "n_spans_lost": "int64", "seconds": "double",
+    "n_empty": "int64", "n_suspect": "int64", "n_cached": "int64", "n_spans_lost": "int64",
+    "n_protected_lost": "int64", "seconds": "double",
 }
 
 

@@ -70,11 +70,14 @@ def segments(dest: Path) -> list[tuple]:
 
 
 def manifest(dest: Path) -> list[tuple]:
-    """Every manifest file's rows, without timings and with outputs relative to DEST."""
+    """Every manifest file's rows, with outputs relative to DEST, without timings and cache hits: parts
+    side by side share one cache, so a sentence two parts' documents share is translated by whichever
+    part reaches it first and is a cache hit for the other."""
     rows = []
     for path in sorted(dest.glob("manifest*.parquet")):
         for row in pq.read_table(path).to_pylist():
             row.pop("seconds")
+            row.pop("n_cached")
             row["output"] = row["output"] and str(Path(row["output"]).relative_to(dest))
             rows.append(tuple(row.items()))
     return sorted(rows, key=repr)

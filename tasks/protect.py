@@ -1,0 +1,121 @@
+"""Protected text: what a model must copy, never translate (URLs, e-mail addresses, file paths,
+@handles, #hashtags, template placeholders, reference marks).
+
+The engine sees each protected span as a numbered placeholder `[n]`: digits in brackets, which models
+trained on web text copy as they copy Wikipedia's reference marks, and which `pseudo` and every script
+leave alone. Every `[n]` already in the text is protected too, so a placeholder never meets its like.
+The translation gets each span back byte for byte. A placeholder the engine dropped is put back after
+what its source neighbour became (at the end without an alignment), a repeated one removed, and both
+counted, so nothing is lost or doubled silently.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import replace
+
+from babelflow.documents import Alignment, Segment, Translation
+
+KINDS: dict[str, str] = {
+    "urls": r"\b(?:https?|ftp)://[^\s<>\"']*[^\s<>\"'.,;:!?)\]}]|\bwww\.[\w-]+(?:\.[\w-]+)+(?:/[^\s<>\"']*[^\s<>\"'.,;:!?)\]}])?",
+    "emails": r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b",
+    "paths": r"(?<![\w/.])(?:~|\.{1,2})?/(?:[\w.-]+/)+[\w.-]*\w|\b[A-Za-z]:\\(?:[\w.-]+\\)*[\w.-]*\w",
+    "handles": r"(?<![\w@.])@[A-Za-z_]\w{0,38}\b",
+    "hashtags": r"(?<![\w#&])#[^\W\d_]\w*",
+    "placeholders": r"\{\{.*?\}\}|\$\{[^{}\s]+\}|\{[A-Za-z_][\w.]*\}|\{\d+\}"
+                    r"|%(?:\d+\$)?[-+ 0#]*\d*(?:\.\d+)?[sdifxXeEgGc]|%\([A-Za-z_]\w*\)[sdif]",
+}
+_MARK = r"\[\d+\]"  # always protected: the placeholder's own form
+_PLACEHOLDER = re.compile(r"[\[［] ?(\d+) ?[\]］]")  # as an engine may write it back
+
+
+def protector(kinds: list[str]) -> re.Pattern[str]:
+    """The pattern of the protected spans of `kinds` (keys of KINDS)."""
+    return re.compile("|".join([*(f"(?:{KINDS[k]})" for k in kinds), _MARK]))
+
+
+def protect(segments: list[Segment], pattern: re.Pattern[str]) -> list[Segment]:
+    """Each segment with protected spans gets the text its engine sees (`masked`) and the spans (`kept`)."""
+    out = []
+    for seg in segments:
+        kept = tuple(m.group() for m in pattern.finditer(seg.text))
+        if kept:
+            numbers = iter(range(1, len(kept) + 1))
+            seg = replace(seg, masked=pattern.sub(lambda _: f"[{next(numbers)}]", seg.text), kept=kept)
+        out.append(seg)
+    return out
+
+
+def restore(seg: Segment, translation: Translation) -> tuple[Translation, int]:
+    """The translation with the segment's protected spans back, and how many placeholders the engine
+    dropped or repeated (each repaired)."""
+    if not seg.kept:
+        return translation, 0
+    text = translation.text
+    pieces: list[tuple[int, int, str]] = []  # (start, end, what goes there) in the translation
+    seen: set[int] = set()
+    repaired = 0
+    for m in _PLACEHOLDER.finditer(text):
+        n = int(m.group(1))
+        if 1 <= n <= len(seg.kept):
+            pieces.append((m.start(), m.end(), "" if n in seen else seg.kept[n - 1]))
+            repaired += n in seen
+            seen.add(n)
+    source = [m.span() for m in _PLACEHOLDER.finditer(seg.masked)]
+    for n in sorted(set(range(1, len(seg.kept) + 1)) - seen):
+        at = _after(source[n - 1][0], translation.alignment, len(text))
+        pad = "" if at == 0 or text[at - 1].isspace() else " "
+        pieces.append((at, at, pad + seg.kept[n - 1]))
+        repaired += 1
+    pieces.sort(key=lambda p: p[:2])
+    out, pos = [], 0
+    for start, end, new in pieces:
+        out += [text[pos:start], new]
+        pos = end
+    restored = "".join(out) + text[pos:]
+    alignment = translation.alignment
+    if alignment is not None:
+        src = _Shifts([(s, e, len(k)) for (s, e), k in zip(source, seg.kept)])
+        tgt = _Shifts([(s, e, len(new)) for s, e, new in pieces])
+        alignment = [(src.start(s0), src.end(s1), tgt.start(t0), tgt.end(t1)) for s0, s1, t0, t1 in alignment]
+    return Translation(restored, alignment), repaired
+
+
+def _after(source_pos: int, alignment: Alignment | None, length: int) -> int:
+    """Where in the translation a dropped placeholder goes: after what the source before it became."""
+    if not alignment:
+        return length
+    before = [a for a in alignment if a[1] <= source_pos]
+    if not before:
+        return 0
+    end = max(a[1] for a in before)
+    return min(max(a[3] for a in before if a[1] == end), length)
+
+
+class _Shifts:
+    """Offsets through replacements: (start, end) pieces of the old text, sorted, each now `length`
+    long. A point inside a piece goes to the piece's start (a range start) or end (a range end)."""
+
+    def __init__(self, pieces: list[tuple[int, int, int]]) -> None:
+        self.starts = [s for s, _, _ in pieces]
+        self.pieces = []
+        moved = 0
+        for s, e, length in pieces:
+            self.pieces.append((s, e, s + moved, s + moved + length))
+            moved += length - (e - s)
+
+    def _map(self, x: int, end: bool) -> int:
+        i = bisect_right(self.starts, x) - 1
+        if i < 0:
+            return x
+        s, e, new_s, new_e = self.pieces[i]
+        if x >= e:
+            return new_e + x - e
+        return new_e if end and x > s else new_s
+
+    def start(self, x: int) -> int:
+        return self._map(x, False)
+
+    def end(self, x: int) -> int:
+        return self._map(x, True)
