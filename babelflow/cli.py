@@ -41,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     shared.add_argument("--cache", help="translation cache folder or URL (default: DEST/.babelflow/cache)")
     shared.add_argument("--allow-pickle", action="store_true", default=None,
                         help="load pickle (.bin) model weights, which can run code when loaded (default: safetensors only)")
+    shared.add_argument("--glossary", metavar="FILE",
+                        help="CSV, TSV or TBX of terms: each written as the glossary says, or kept as it is")
 
     tr = sub.add_parser("translate", parents=[logs, shared], help="translate documents and corpora")
     tr.add_argument("sources", nargs="*", metavar="SOURCE", help="files, directories (recursive) or globs")
@@ -145,7 +147,7 @@ def _settings(args: argparse.Namespace, **specific) -> dict:
         "engine": args.engine, "model": args.model, "workers": args.workers, "runner": args.runner,
         "ray_address": args.ray_address, "text_column": args.text_column, "beams": args.beams,
         "max_batch_tokens": args.max_batch_tokens, "device": args.device, "cache": args.cache,
-        "allow_pickle": args.allow_pickle, **specific,
+        "allow_pickle": args.allow_pickle, "glossary": args.glossary, **specific,
     }
     settings.update({k: v for k, v in given.items() if v is not None})
     return settings
@@ -227,6 +229,7 @@ def _run(config, args: argparse.Namespace) -> int:
     from babelflow.connectors.sinks import DestinationBusy
     from babelflow.connectors.sources import SourceError
     from babelflow.tasks.engines import STOP, ModelNotFound
+    from babelflow.tasks.glossary import GlossaryError
 
     if isinstance(config, BackTranslateConfig):
         from babelflow.flows.back_translate import run
@@ -243,7 +246,7 @@ def _run(config, args: argparse.Namespace) -> int:
     _REPORTED.clear()
     try:
         summary = run(config)
-    except (SourceError, ModelNotFound, DestinationBusy) as exc:
+    except (SourceError, ModelNotFound, DestinationBusy, GlossaryError) as exc:
         print(f"babelflow: error: {redact(str(exc))}", file=sys.stderr)
         return USAGE_ERROR
     except Exception:

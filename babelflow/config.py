@@ -42,11 +42,21 @@ class Settings(BaseModel):
     schedule: str | None = None  # cron, for `babelflow serve`
     max_document_size: int = Field(64 * 2**20, ge=1)  # bytes; documents read whole (not corpora) above it fail
     allow_pickle: bool = False  # load pickle (.bin) checkpoints, which can run code; safetensors need no opt-in
+    protect: list[str] = Field(default_factory=lambda: list(PROTECTED))  # kinds of text the engine never translates
+    glossary: str | None = None  # CSV, TSV or TBX of terms to write as it says (tasks/glossary.py)
 
     @field_validator("max_document_size", mode="before")
     @classmethod
     def _size(cls, value: int | str) -> int:
         return parse_size(value)
+
+    @field_validator("protect")
+    @classmethod
+    def _protect(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(PROTECTED))
+        if unknown:
+            raise ValueError(f"protect: unknown kind {', '.join(unknown)}; choose from {', '.join(PROTECTED)}")
+        return value
 
     @field_validator("sources", mode="before")
     @classmethod
@@ -64,7 +74,6 @@ class RunConfig(Settings):
     prune: bool = False  # delete the outputs of sources that disappeared since the last run
     on_suspect: Literal["keep", "retry", "fail"] = "keep"  # degenerate translations: flag, retry, or fail the document
     part: tuple[int, int] | None = None  # (I, N): this driver's share of the sources, one of N side by side
-    protect: list[str] = Field(default_factory=lambda: list(PROTECTED))  # kinds of text the engine never translates
 
     @field_validator("part", mode="before")
     @classmethod
@@ -74,14 +83,6 @@ class RunConfig(Settings):
             if not match:
                 raise ValueError(f"--part {value!r}: write I/N, e.g. 0/4 (parts numbered from 0)")
             return int(match.group(1)), int(match.group(2))
-        return value
-
-    @field_validator("protect")
-    @classmethod
-    def _protect(cls, value: list[str]) -> list[str]:
-        unknown = sorted(set(value) - set(PROTECTED))
-        if unknown:
-            raise ValueError(f"protect: unknown kind {', '.join(unknown)}; choose from {', '.join(PROTECTED)}")
         return value
 
     @field_validator("part")

@@ -18,6 +18,7 @@ from babelflow.tasks.bitext_write import MANIFEST_COLUMNS, BitextWriter
 from babelflow.tasks.engines import EngineSpec, prepare_engine, samples
 from babelflow.tasks.formats import FormatOptions
 from babelflow.tasks.parts import groups, read_parts
+from babelflow.tasks.protect import run_protection
 from babelflow.tasks.report import BackTranslationSummary, progress_bar, publish_back_translation
 from babelflow.tasks.runners import choose_runner
 from babelflow.tasks.synthetic import add_round_trip, pairs, requests, round_trip_requests
@@ -58,13 +59,15 @@ def _back_translate(config: BackTranslateConfig) -> BackTranslationSummary:
         # Round trips go back into --from by the run's beam search: a paraphrase, not another sample.
         back = (Translator(engine_spec(config), cache_root(config), runner, shard_tokens=config.shard_tokens,
                            progress=bar) if config.round_trip else None)
+        protection = run_protection(config.protect, config.glossary)
         parts = read_parts(sources, {s.url: [config.to] for s in sources},
-                           FormatOptions(config.text_column, lines=True), config.src_lang, config.max_document_size)
+                           FormatOptions(config.text_column, lines=True), config.src_lang, config.max_document_size,
+                           protection)
         for group in groups(parts):
             t0 = time.perf_counter()
             keys = requests(group, config.to)
             samples = [t.translate(keys) for t in translators]
-            made = {id(part): pairs(part, samples, config) for part in group if part.error is None}
+            made = {id(part): pairs(part, samples, config, protection) for part in group if part.error is None}
             if back is not None:
                 found = back.translate({k: v for p in made.values() for k, v in round_trip_requests(p, config).items()})
                 for part_pairs in made.values():

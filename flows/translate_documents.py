@@ -17,7 +17,7 @@ from babelflow.tasks.outputs import Outputs
 from babelflow.tasks.partition import Layout
 from babelflow.tasks.parts import groups, read_parts, requests
 from babelflow.tasks.plan import plan
-from babelflow.tasks.protect import protector
+from babelflow.tasks.protect import Protection, run_protection
 from babelflow.tasks.prune import prune
 from babelflow.tasks.report import RunSummary, progress_bar, publish
 from babelflow.tasks.runners import choose_runner
@@ -43,14 +43,19 @@ def _translate(config: RunConfig, layout: Layout) -> RunSummary:
     summary = RunSummary(documents=len(sources), targets=len(config.to), pruned=config.prune, listed=len(listed),
                          part=config.part and f"{config.part[0]}/{config.part[1]}")
     writer = SegmentsWriter(config.out, spec.name, model_label(spec), layout.tag)
+    protection = run_protection(config.protect, config.glossary)
     with progress_bar() as bar, choose_runner(spec, config) as runner:
         translator = Translator(spec, cache_root(config), runner, shard_tokens=config.shard_tokens,
                                 on_suspect=config.on_suspect, progress=bar)
-        rows, needed = plan(sources, config.to, state, translator.engine_key, config.force, listed)
-        rows += _translate_documents(config, translator, [s for s in sources if needed[s.url]], needed, writer, summary)
+        # An output is up to date for this engine setting and this protection (kinds, glossary); the cache
+        # holds sentences with their placeholders, so a glossary change retranslates only what it touches.
+        output_key = f"{translator.engine_key} {protection.key}"
+        rows, needed = plan(sources, config.to, state, output_key, config.force, listed)
+        rows += _translate_documents(config, translator, protection, [s for s in sources if needed[s.url]], needed,
+                                     writer, summary)
     # Outputs of other parts' sources: a source moved to another part's share still owns its output.
     elsewhere = {output_url(config.out, tgt, s.relpath) for s in listed if not layout.mine(s.url) for tgt in config.to}
-    _close(config, sources, state, rows, writer, translator.engine_key, summary, elsewhere)
+    _close(config, sources, state, rows, writer, output_key, summary, elsewhere)
     summary.manifest = write_manifest(layout.manifest, rows)
     summary.count(rows)
     summary.seconds = round(time.perf_counter() - started, 3)
@@ -58,13 +63,13 @@ def _translate(config: RunConfig, layout: Layout) -> RunSummary:
     return summary
 
 
-def _translate_documents(config: RunConfig, translator: Translator, sources: list[Source],
+def _translate_documents(config: RunConfig, translator: Translator, protection: Protection, sources: list[Source],
                          needed: dict[str, list[str]], writer: SegmentsWriter, summary: RunSummary) -> list[dict]:
     """Parse, segment, translate and write the documents, a group of parts at a time; their manifest rows."""
     rows: list[dict] = []
     parts = read_parts(sources, needed, FormatOptions(config.text_column), config.src_lang, config.max_document_size,
-                       protector(config.protect))
-    with Outputs(config.out, writer, config.on_suspect) as outputs:
+                       protection)
+    with Outputs(config.out, writer, config.on_suspect, protection) as outputs:
         for group in groups(parts):
             t0 = time.perf_counter()
             results = translator.translate(requests(group))

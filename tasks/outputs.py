@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from babelflow.connectors.redact import redact
 from babelflow.documents import DocumentError, describe
 from babelflow.tasks.parts import Part
-from babelflow.tasks.protect import restore
+from babelflow.tasks.protect import Protection
 from babelflow.tasks.reassemble import reassemble
 from babelflow.tasks.translator import Results
 from babelflow.tasks.write import DocumentSink, SegmentsWriter
 
 
-COUNTS = ("n_segments", "n_chars", "n_empty", "n_suspect", "n_cached", "n_spans_lost", "n_protected_lost")
+COUNTS = ("n_segments", "n_chars", "n_empty", "n_suspect", "n_cached", "n_spans_lost", "n_protected_lost",
+          "n_glossary_hits")
 
 
 def manifest_row(source: str, tgt: str, **values) -> dict:
@@ -36,10 +37,11 @@ class Outputs:
     (Ctrl-C, an internal error) are discarded, so no temporary file is left, locally or in the temp
     folder of an object-store upload."""
 
-    def __init__(self, dest: str, writer: SegmentsWriter, on_suspect: str) -> None:
+    def __init__(self, dest: str, writer: SegmentsWriter, on_suspect: str, protection: Protection) -> None:
         self.dest = dest
         self.writer = writer
         self.on_suspect = on_suspect
+        self.protection = protection
         self.open: dict[tuple[str, str], _Output] = {}
 
     def __enter__(self) -> "Outputs":
@@ -87,8 +89,9 @@ class Outputs:
         problem = next((results.errors[k] for k in keys if k in results.errors), None)
         if problem:
             raise DocumentError(problem)
-        restored = [restore(s, results.translated[k]) for s, k in zip(segments, keys)]
-        outputs = [translation for translation, _ in restored]
+        restored = [self.protection.restore(s, results.translated[k], tgt) for s, k in zip(segments, keys)]
+        outputs = [translation for translation, _, _ in restored]
+        hits = [terms for _, _, terms in restored]
         reasons = [results.suspects.get(k) for k in keys]
         n_suspect = sum(r is not None for r in reasons)
         if n_suspect and self.on_suspect == "fail":
@@ -97,7 +100,7 @@ class Outputs:
                                 " --on-suspect keep or retry writes them")
         blocks, lost = reassemble(doc, segments, outputs)
         sink.add(doc, blocks)
-        row["n_empty"] += self.writer.add_document(doc, segments, outputs, reasons, tgt, row["n_segments"])
+        row["n_empty"] += self.writer.add_document(doc, segments, outputs, reasons, hits, tgt, row["n_segments"])
         row["src_lang"] = doc.src_lang or row["src_lang"]  # a corpus's dominant language, over its parts so far
         row["src_lang_by"] = doc.src_lang_by  # given, detected, fallback, none (no letters), mixed (corpus rows)
         row["n_segments"] += len(segments)
@@ -105,4 +108,5 @@ class Outputs:
         row["n_suspect"] += n_suspect
         row["n_cached"] += sum(k in results.cached for k in keys)
         row["n_spans_lost"] += lost
-        row["n_protected_lost"] += sum(repaired for _, repaired in restored)
+        row["n_protected_lost"] += sum(repaired for _, repaired, _ in restored)
+        row["n_glossary_hits"] += sum(map(len, hits))

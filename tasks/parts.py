@@ -3,7 +3,6 @@ and groups of parts bound how many segments are held in memory at once."""
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass
 from typing import Iterator
@@ -14,7 +13,7 @@ from babelflow.documents import Document, Segment, describe
 from babelflow.tasks.detect import RunLanguages
 from babelflow.tasks.formats import FormatOptions
 from babelflow.tasks.parse import read_document
-from babelflow.tasks.protect import protect
+from babelflow.tasks.protect import Protection
 from babelflow.tasks.segment import segment_document
 from babelflow.tasks.shard import Key
 
@@ -35,9 +34,9 @@ class Part:
 
 
 def read_parts(sources: list[Source], needed: dict[str, list[str]], options: FormatOptions, src_lang: str,
-               max_size: int, protected: re.Pattern[str] | None = None) -> Iterator[Part]:
-    """Every part of every document, in order, each segmented (the `protected` spans of each segment
-    hidden from the engine); a document that fails stops there."""
+               max_size: int, protection: Protection) -> Iterator[Part]:
+    """Every part of every document, in order, each segmented and its protected spans hidden from the
+    engine; a document that fails stops there."""
     languages = RunLanguages()
     for source in sources:
         targets = needed[source.url]
@@ -46,9 +45,7 @@ def read_parts(sources: list[Source], needed: dict[str, list[str]], options: For
         try:
             part = next(parts)
             while True:
-                segments = segment_document(part)
-                if protected is not None:
-                    segments = protect(segments, protected)
+                segments = protection.protect(segment_document(part))
                 following = next(parts, None)
                 yield Part(source, targets, part, segments, time.perf_counter() - t0, following is None)
                 if following is None:

@@ -1,12 +1,15 @@
 """Protected text: what a model must copy, never translate (URLs, e-mail addresses, file paths,
-@handles, #hashtags, template placeholders, reference marks).
+@handles, #hashtags, template placeholders, reference marks), and glossary terms.
 
 The engine sees each protected span as a numbered placeholder `[n]`: digits in brackets, which models
 trained on web text copy as they copy Wikipedia's reference marks, and which `pseudo` and every script
 leave alone. Every `[n]` already in the text is protected too, so a placeholder never meets its like.
 The translation gets each span back byte for byte. A placeholder the engine dropped is put back after
 what its source neighbour became (at the end without an alignment), a repeated one removed, and both
-counted, so nothing is lost or doubled silently.
+counted, so nothing is lost or doubled silently. A glossary term is protected the same way and written
+back as the glossary says for the target (a term is not inflected: the model never saw it), so the
+cache keeps the sentence with its placeholders: changing a term's translation retranslates nothing,
+adding or removing a term retranslates the sentences that contain it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from bisect import bisect_right
 from dataclasses import replace
 
 from babelflow.documents import Alignment, Segment, Translation
+from babelflow.tasks.glossary import Glossary, GlossaryError, load_glossary
 
 KINDS: dict[str, str] = {
     "urls": r"\b(?:https?|ftp)://[^\s<>\"']*[^\s<>\"'.,;:!?)\]}]|\bwww\.[\w-]+(?:\.[\w-]+)+(?:/[^\s<>\"']*[^\s<>\"'.,;:!?)\]}])?",
@@ -30,43 +34,83 @@ _MARK = r"\[\d+\]"  # always protected: the placeholder's own form
 _PLACEHOLDER = re.compile(r"[\[［] ?(\d+) ?[\]］]")  # as an engine may write it back
 
 
-def protector(kinds: list[str]) -> re.Pattern[str]:
-    """The pattern of the protected spans of `kinds` (keys of KINDS)."""
-    return re.compile("|".join([*(f"(?:{KINDS[k]})" for k in kinds), _MARK]))
+class Protection:
+    """The kinds of text a run protects, and its glossary's terms (protected, then written as the
+    glossary says)."""
+
+    def __init__(self, kinds: list[str], glossary: Glossary | None = None) -> None:
+        self.kinds = [f"(?:{KINDS[k]})" for k in kinds]
+        self.glossary = glossary
+        # What outputs depend on beside the engine: a run with other kinds or another glossary redoes them.
+        self.key = f"protect={','.join(kinds)}" + (f" glossary={glossary.digest}" if glossary else "")
+        self._patterns: dict[str, re.Pattern[str]] = {}
+
+    def pattern(self, src_lang: str) -> re.Pattern[str]:
+        """Glossary terms first (a term inside a URL is part of the URL: the leftmost match wins)."""
+        if src_lang not in self._patterns:
+            terms = self.glossary and self.glossary.pattern(src_lang)
+            self._patterns[src_lang] = re.compile("|".join([*([terms] if terms else []), *self.kinds, _MARK]))
+        return self._patterns[src_lang]
+
+    def protect(self, segments: list[Segment]) -> list[Segment]:
+        """Each segment with protected spans gets the text its engine sees (`masked`) and the spans (`kept`)."""
+        out = []
+        for seg in segments:
+            pattern = self.pattern(seg.src_lang)
+            kept = tuple(m.group() for m in pattern.finditer(seg.text))
+            if kept:
+                numbers = iter(range(1, len(kept) + 1))
+                seg = replace(seg, masked=pattern.sub(lambda _: f"[{next(numbers)}]", seg.text), kept=kept)
+            out.append(seg)
+        return out
+
+    def restore(self, seg: Segment, translation: Translation, tgt: str) -> tuple[Translation, int, list[str]]:
+        """The translation with the segment's protected spans back (glossary terms as the glossary says
+        for `tgt`), how many placeholders the engine dropped or repeated (each repaired), and the
+        glossary terms applied."""
+        if not seg.kept:
+            return translation, 0, []
+        written, hits = [], []
+        for text in seg.kept:
+            term = self.glossary and self.glossary.target(text, seg.src_lang, tgt)
+            written.append(text if term is None else term)
+            if term is not None:
+                hits.append(text)
+        restored, repaired = _put_back(seg, translation, written)
+        return restored, repaired, hits
 
 
-def protect(segments: list[Segment], pattern: re.Pattern[str]) -> list[Segment]:
-    """Each segment with protected spans gets the text its engine sees (`masked`) and the spans (`kept`)."""
-    out = []
-    for seg in segments:
-        kept = tuple(m.group() for m in pattern.finditer(seg.text))
-        if kept:
-            numbers = iter(range(1, len(kept) + 1))
-            seg = replace(seg, masked=pattern.sub(lambda _: f"[{next(numbers)}]", seg.text), kept=kept)
-        out.append(seg)
-    return out
+def run_protection(kinds: list[str], glossary: str | None) -> Protection:
+    """A run's protection, its glossary read from a path or URL."""
+    if glossary is None:
+        return Protection(kinds)
+    from babelflow.connectors.sources import open_source
+
+    try:
+        with open_source(glossary) as f:
+            data = f.read()
+    except OSError as exc:
+        raise GlossaryError(f"glossary {glossary}: {exc}") from None
+    return Protection(kinds, load_glossary(data, glossary))
 
 
-def restore(seg: Segment, translation: Translation) -> tuple[Translation, int]:
-    """The translation with the segment's protected spans back, and how many placeholders the engine
-    dropped or repeated (each repaired)."""
-    if not seg.kept:
-        return translation, 0
+def _put_back(seg: Segment, translation: Translation, written: list[str]) -> tuple[Translation, int]:
+    """Placeholder n of the translation replaced by written[n - 1]; dropped ones added, repeated ones removed."""
     text = translation.text
     pieces: list[tuple[int, int, str]] = []  # (start, end, what goes there) in the translation
     seen: set[int] = set()
     repaired = 0
     for m in _PLACEHOLDER.finditer(text):
         n = int(m.group(1))
-        if 1 <= n <= len(seg.kept):
-            pieces.append((m.start(), m.end(), "" if n in seen else seg.kept[n - 1]))
+        if 1 <= n <= len(written):
+            pieces.append((m.start(), m.end(), "" if n in seen else written[n - 1]))
             repaired += n in seen
             seen.add(n)
     source = [m.span() for m in _PLACEHOLDER.finditer(seg.masked)]
-    for n in sorted(set(range(1, len(seg.kept) + 1)) - seen):
+    for n in sorted(set(range(1, len(written) + 1)) - seen):
         at = _after(source[n - 1][0], translation.alignment, len(text))
         pad = "" if at == 0 or text[at - 1].isspace() else " "
-        pieces.append((at, at, pad + seg.kept[n - 1]))
+        pieces.append((at, at, pad + written[n - 1]))
         repaired += 1
     pieces.sort(key=lambda p: p[:2])
     out, pos = [], 0

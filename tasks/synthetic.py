@@ -9,6 +9,7 @@ from babelflow.config import BackTranslateConfig
 from babelflow.documents import join_segments
 from babelflow.tasks.noise import noise_seed, noised
 from babelflow.tasks.parts import Part
+from babelflow.tasks.protect import Protection
 from babelflow.tasks.shard import Key
 from babelflow.tasks.translator import Results
 
@@ -33,10 +34,10 @@ class Pair:
 
 def requests(group: list[Part], to: str) -> dict[Key, bool]:
     """Every segment of the group, to `to`; back-translation needs no word alignments."""
-    return {(s.src_lang, to, s.text): False for part in group for s in part.segments}
+    return {(s.src_lang, to, s.source): False for part in group for s in part.segments}
 
 
-def pairs(part: Part, samples: list[Results], config: BackTranslateConfig) -> list[Pair]:
+def pairs(part: Part, samples: list[Results], config: BackTranslateConfig, protection: Protection) -> list[Pair]:
     """`samples[i]` holds the translations of sample i (one Results for every sample of a search method,
     whose samples differ by their noise only). A row any of whose segments failed is dropped with the
     error: never written with a gap."""
@@ -49,13 +50,13 @@ def pairs(part: Part, samples: list[Results], config: BackTranslateConfig) -> li
         spans = [(s.start, s.end) for s in segments]
         for i in range(config.n):
             results = samples[i] if len(samples) > 1 else samples[0]
-            keys = [(s.src_lang, config.to, s.text) for s in segments]
+            keys = [(s.src_lang, config.to, s.source) for s in segments]
             failed = next((results.errors.get(k, "not translated") for k in keys if k not in results.translated), None)
             if failed is not None:
                 out.append(Pair(block, i, text, [], spans, reason=f"error: {failed}"))
                 continue
             found = [results.translated[k] for k in keys]
-            texts = [t.text for t in found]
+            texts = [protection.restore(s, t, config.to)[0].text for s, t in zip(segments, found)]
             if config.method == "noised-beam":
                 texts = [noised(t, config.to, noise_seed(config.seed, i, config.to, s.text))
                          for t, s in zip(texts, segments)]

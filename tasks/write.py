@@ -13,13 +13,13 @@ from babelflow.tasks.formats import module
 SEGMENT_COLUMNS = {
     "doc_id": "string", "source": "string", "block_index": "int32", "segment_index": "int32",
     "src_lang": "string", "tgt_lang": "string", "source_text": "string", "translated_text": "string",
-    "empty": "bool", "suspect": "string", "engine": "string", "model": "string",
+    "empty": "bool", "suspect": "string", "glossary_hits": "list<string>", "engine": "string", "model": "string",
 }
 MANIFEST_COLUMNS = {
     "source": "string", "doc_id": "string", "src_lang": "string", "src_lang_by": "string", "tgt_lang": "string",
     "status": "string", "error": "string", "output": "string", "n_segments": "int64", "n_chars": "int64",
     "n_empty": "int64", "n_suspect": "int64", "n_cached": "int64", "n_spans_lost": "int64",
-    "n_protected_lost": "int64", "seconds": "double",
+    "n_protected_lost": "int64", "n_glossary_hits": "int64", "seconds": "double",
 }
 
 
@@ -63,7 +63,8 @@ class DocumentSink:
 def arrow_schema(columns: dict[str, str]):
     import pyarrow as pa
 
-    return pa.schema([(name, pa.type_for_alias(kind)) for name, kind in columns.items()])
+    return pa.schema([(name, pa.list_(pa.string()) if kind == "list<string>" else pa.type_for_alias(kind))
+                      for name, kind in columns.items()])
 
 
 def _table(rows: dict[str, list], columns: dict[str, str]):
@@ -99,16 +100,16 @@ class SegmentsWriter:
         self.parts = 0
 
     def add_document(self, doc: Document, segments: list[Segment], outputs: list[Translation],
-                     suspects: list[str | None], tgt: str, first_segment: int = 0) -> int:
+                     suspects: list[str | None], hits: list[list[str]], tgt: str, first_segment: int = 0) -> int:
         """The document's (or part's) segments for one target, each with why its translation looks
-        degenerate (or None); returns how many came back empty."""
+        degenerate (or None) and the glossary terms it applied; returns how many came back empty."""
         empty_count = 0
-        rows = zip(segments, outputs, suspects, strict=True)
-        for index, (seg, out, reason) in enumerate(rows, start=first_segment):
+        rows = zip(segments, outputs, suspects, hits, strict=True)
+        for index, (seg, out, reason, terms) in enumerate(rows, start=first_segment):
             empty = not out.text.strip()
             empty_count += empty
             row = (doc.doc_id, doc.source, doc.first_block + seg.block, index, seg.src_lang, tgt, seg.text,
-                   out.text, empty, reason, self.engine, self.model)
+                   out.text, empty, reason, terms, self.engine, self.model)
             for values, value in zip(self.columns.values(), row, strict=True):
                 values.append(value)
         if len(self.columns["doc_id"]) >= self.rows_per_part:
