@@ -9,9 +9,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from babelflow.languages import parse_targets, to_mbart
-from babelflow.tasks.protect import KINDS as PROTECTED
 
 DEFAULT_MODEL = "facebook/mbart-large-50-many-to-many-mmt"
+
+
+# The kinds of text a run can protect from translation (tasks/protect.py has their patterns).
+PROTECTED = ("urls", "emails", "paths", "handles", "hashtags", "placeholders")
 
 
 class ConfigError(ValueError):

@@ -45,7 +45,7 @@ def read_parts(sources: list[Source], needed: dict[str, list[str]], options: For
         try:
             part = next(parts)
             while True:
-                segments = protection.protect(segment_document(part))
+                segments = protection.protect(segment_document(part), part)
                 following = next(parts, None)
                 yield Part(source, targets, part, segments, time.perf_counter() - t0, following is None)
                 if following is None:

@@ -1,0 +1,29 @@
+"""What `pseudo` makes of translatable text now that protected spans reach no engine: every ASCII letter
+changed except in URLs, addresses, paths, handles, hashtags and template placeholders (tasks/protect)."""
+
+from __future__ import annotations
+
+from babelflow.config import PROTECTED
+from babelflow.tasks.engines.pseudo import pseudo
+from babelflow.tasks.protect import Protection
+
+_PATTERN = Protection(list(PROTECTED)).pattern("en_XX")
+
+
+def pseudo_kept(text: str) -> str:
+    """`text` as a pseudo run with the default protection writes it (a text node, or a block)."""
+    out, pos = [], 0
+    for m in _PATTERN.finditer(text):
+        out += [pseudo(text[pos : m.start()]), m.group()]
+        pos = m.end()
+    return "".join(out) + pseudo(text[pos:])
+
+
+def pseudo_or_kept(source: str, output: str) -> bool:
+    """Whether `output` is `source` with every ASCII letter changed as pseudo does, but letters that lie in
+    a protected span, which may stay (a span that markup starts or ends inside is translated)."""
+    if len(source) != len(output):
+        return False
+    kept = {i for m in _PATTERN.finditer(source) for i in range(m.start(), m.end())}
+    changed = pseudo(source)
+    return all(o == c or (o == s and i in kept) for i, (s, o, c) in enumerate(zip(source, output, changed)))
