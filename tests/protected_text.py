@@ -24,6 +24,16 @@ def pseudo_or_kept(source: str, output: str) -> bool:
     a protected span, which may stay (a span that markup starts or ends inside is translated)."""
     if len(source) != len(output):
         return False
-    kept = {i for m in _PATTERN.finditer(source) for i in range(m.start(), m.end())}
+    kept = protected_positions(source)
     changed = pseudo(source)
     return all(o == c or (o == s and i in kept) for i, (s, o, c) in enumerate(zip(source, output, changed)))
+
+
+def protected_positions(text: str) -> set[int]:
+    """Offsets of `text` inside protected spans: letters a pseudo run may leave there."""
+    return {i for m in _PATTERN.finditer(text) for i in range(m.start(), m.end())}
+
+
+def unprotected(text: str) -> str:
+    """`text` without its protected spans."""
+    return _PATTERN.sub(" ", text)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from protected_text import protected_positions, unprotected
 from conftest import CORPUS, corpus, with_corpus
 from lxml import etree
 
@@ -157,9 +158,17 @@ def check_document(source: Path, output: Path, expect=lambda c: c, rtl: bool = F
         old_ps, new_ps = list(old.iter(w("p"))), list(new.iter(w("p")))
         assert len(new_ps) == len(old_ps), name
         for a, b in zip(old_ps, new_ps):
-            expected = [(kind, expect(c) if kind == "char" else c, *rest)
-                        for kind, c, *rest in content(a, set_by_translation)]
-            assert content(b, set_by_translation) == expected, name
+            source, got = content(a, set_by_translation), content(b, set_by_translation)
+            # letters of protected spans (URLs, addresses: tasks/protect) may stay as they are
+            kept = protected_positions("".join(c for kind, c, *_ in source if kind == "char"))
+            chars = [c for kind, c, *_ in got if kind == "char"]
+            expected, i = [], 0
+            for kind, c, *rest in source:
+                if kind == "char":
+                    c = chars[i] if i in kept and i < len(chars) and chars[i] == c else expect(c)
+                    i += 1
+                expected.append((kind, c, *rest))
+            assert got == expected, name
             if text(a).strip():
                 assert languages(b, lang[0]) == {lang[1]}
 
@@ -176,7 +185,7 @@ def test_pseudo_translates_every_letter_and_nothing_else(corpus_runs, path) -> N
     with zipfile.ZipFile(output) as z:
         for name in filter(TEXT_PART.fullmatch, z.namelist()):
             visible = "".join(t.text or "" for t in etree.fromstring(z.read(name)).iter(w("t")))
-            assert not re.search("[A-Za-z]", visible), name
+            assert not re.search("[A-Za-z]", unprotected(visible)), name
 
 
 # --- right-to-left targets and docProps ----------------------------------------------------------
