@@ -34,7 +34,7 @@ def project(src: str, spans: list[Span], tgt: str, alignment: Alignment) -> tupl
                 start = None
     lost = len({r for _, _, r in ranged} - placed)
     for pos, _, ref in (s for s in spans if s[1] == s[0]):
-        at = _place_point(pos, len(tgt), alignment)
+        at = place_point(pos, len(tgt), alignment)
         out.append((at, at, ref))
     return out, lost
 
@@ -55,8 +55,9 @@ def _fill_gaps(refs_at: list[frozenset[int] | None]) -> None:
         refs_at[t] = (before & right) if before is not None and right is not None else (before or right or frozenset())
 
 
-def _place_point(pos: int, tgt_len: int, alignment: Alignment) -> int:
-    """An inline object goes after the translation of the source unit just before it."""
+def place_point(pos: int, tgt_len: int, alignment: Alignment) -> int:
+    """Where a point of the source (an inline object, a placeholder the engine dropped) goes in the
+    translation: after the translation of the source unit just before it."""
     if pos == 0:
         return 0
     before = [a for a in alignment if a[1] <= pos]

@@ -4,9 +4,9 @@
 The engine sees each protected span as a numbered placeholder `[n]`: digits in brackets, which models
 trained on web text copy as they copy Wikipedia's reference marks, and which `pseudo` and every script
 leave alone. Every `[n]` already in the text is protected too, so a placeholder never meets its like.
-The translation gets each span back byte for byte. A placeholder the engine dropped is put back after
-what its source neighbour became (at the end without an alignment), a repeated one removed, and both
-counted, so nothing is lost or doubled silently. A glossary term is protected the same way and written
+The translation gets each span back byte for byte. A placeholder the engine dropped is put back where
+an inline object would go (project.place_point: after what its source neighbour became), a repeated
+one removed, and both counted, so nothing is lost or doubled silently. A glossary term is protected the same way and written
 back as the glossary says for the target (a term is not inflected: the model never saw it), so the
 cache keeps the sentence with its placeholders: changing a term's translation retranslates nothing,
 adding or removing a term retranslates the sentences that contain it.
@@ -19,8 +19,9 @@ from bisect import bisect_right
 from dataclasses import replace
 
 from babelflow.config import PROTECTED
-from babelflow.documents import Alignment, Document, Segment, Translation
+from babelflow.documents import Document, Segment, Translation
 from babelflow.tasks.glossary import Glossary, GlossaryError, load_glossary
+from babelflow.tasks.project import place_point
 
 _URL_TAIL = r"""(?:[^\s<>"'()]|\([^\s<>"'()]*\))*(?:[^\s<>"'().,;:!?\]}*_]|\([^\s<>"'()]*\))"""  # () in pairs
 _PATTERNS: dict[str, str] = {
@@ -125,7 +126,7 @@ def _put_back(seg: Segment, translation: Translation, written: list[str]) -> tup
             seen.add(n)
     source = [m.span() for m in _PLACEHOLDER.finditer(seg.masked)]
     for n in sorted(set(range(1, len(written) + 1)) - seen):
-        at = _after(source[n - 1][0], translation.alignment, len(text))
+        at = place_point(source[n - 1][0], len(text), translation.alignment or [])
         pad = "" if at == 0 or text[at - 1].isspace() else " "
         pieces.append((at, at, pad + written[n - 1]))
         repaired += 1
@@ -141,17 +142,6 @@ def _put_back(seg: Segment, translation: Translation, written: list[str]) -> tup
         tgt = _Shifts([(s, e, len(new)) for s, e, new in pieces])
         alignment = [(src.start(s0), src.end(s1), tgt.start(t0), tgt.end(t1)) for s0, s1, t0, t1 in alignment]
     return Translation(restored, alignment), repaired
-
-
-def _after(source_pos: int, alignment: Alignment | None, length: int) -> int:
-    """Where in the translation a dropped placeholder goes: after what the source before it became."""
-    if not alignment:
-        return length
-    before = [a for a in alignment if a[1] <= source_pos]
-    if not before:
-        return 0
-    end = max(a[1] for a in before)
-    return min(max(a[3] for a in before if a[1] == end), length)
 
 
 class _Shifts:
