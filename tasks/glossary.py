@@ -18,7 +18,6 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass, field
-from functools import cache
 
 from babelflow.languages import iso, to_mbart
 
@@ -41,14 +40,16 @@ class Glossary:
     def __init__(self, terms: list[Term], digest: str) -> None:
         self.terms = terms
         self.digest = digest  # of the file's bytes: what the manifest and segments can name
+        self._forms: dict[str, dict[str, tuple[Term, bool]]] = {}
 
     def pattern(self, src_lang: str) -> str | None:
         """The alternation of the terms for sources in `src_lang` (an mBART or ISO code), longest first."""
-        return _pattern(self, iso(src_lang))
+        forms = sorted(self.forms(iso(src_lang)), key=len, reverse=True)
+        return "|".join(_bounded(f) for f in forms) or None
 
     def target(self, found: str, src_lang: str, tgt_lang: str) -> str | None:
         """What `found`, a match of pattern(src_lang), becomes in `tgt_lang`; None if it is not a term."""
-        entry = _forms(self, iso(src_lang)).get(found)
+        entry = self.forms(iso(src_lang)).get(found)
         if entry is None:
             return None
         term, capitalised = entry
@@ -57,24 +58,19 @@ class Glossary:
             return found  # do not translate
         return out[:1].upper() + out[1:] if capitalised else out
 
-
-@cache
-def _forms(glossary: Glossary, src: str) -> dict[str, tuple[Term, bool]]:
-    """Every written form of the terms for `src`: the term, and its capitalised form if it is lowercase."""
-    forms: dict[str, tuple[Term, bool]] = {}
-    for term in glossary.terms:
-        if term.src not in (None, src):
-            continue
-        forms.setdefault(term.source, (term, False))
-        if term.source[:1].islower():
-            forms.setdefault(term.source[:1].upper() + term.source[1:], (term, True))
-    return forms
-
-
-@cache
-def _pattern(glossary: Glossary, src: str) -> str | None:
-    forms = sorted(_forms(glossary, src), key=len, reverse=True)
-    return "|".join(_bounded(f) for f in forms) or None
+    def forms(self, src: str) -> dict[str, tuple[Term, bool]]:
+        """Every written form of the terms for `src` (ISO 639-1): the term, and its capitalised form if it
+        is lowercase; the same for every sentence of a run, so made once."""
+        if src not in self._forms:
+            forms: dict[str, tuple[Term, bool]] = {}
+            for term in self.terms:
+                if term.src not in (None, src):
+                    continue
+                forms.setdefault(term.source, (term, False))
+                if term.source[:1].islower():
+                    forms.setdefault(term.source[:1].upper() + term.source[1:], (term, True))
+            self._forms[src] = forms
+        return self._forms[src]
 
 
 def _bounded(form: str) -> str:
