@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 _HOME = tempfile.mkdtemp(prefix="babelflow-tests-")  # per test process (each xdist worker has its own)
@@ -123,6 +124,24 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def prefect_call(server: str, method: str, path: str, seconds: float = 60, **body):
+    """One Prefect API call, repeated while a busy server answers an error (SQLite locked on a loaded machine)."""
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            response = httpx.request(method, f"{server}{path}", timeout=30, **({"json": body} if method == "POST" else {}))
+            if response.is_success:
+                return response.json()
+            failure = f"{response.status_code} {response.text[:300]}"
+        except httpx.TransportError as error:
+            failure = repr(error)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{method} {path}: {failure}")
+        time.sleep(0.5)
 
 
 _WAIT_FOR_SERVER = """

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-import httpx
+from conftest import prefect_call
 
 
 def test_run_is_recorded_with_its_summary_artifact(prefect_server, tmp_path) -> None:
@@ -23,14 +23,14 @@ def test_run_is_recorded_with_its_summary_artifact(prefect_server, tmp_path) -> 
     )
     assert result.returncode == 1, result.stderr
 
-    runs = [r for r in httpx.post(f"{prefect_server}/flow_runs/filter", json={}).json()
+    runs = [r for r in prefect_call(prefect_server, "POST", "/flow_runs/filter")
             if r["parameters"].get("config", {}).get("out") == str(tmp_path / "out")]
     assert [r["state_type"] for r in runs] == ["COMPLETED"]
     run_filter = {"flow_runs": {"id": {"any_": [runs[0]["id"]]}}}
-    tasks = httpx.post(f"{prefect_server}/task_runs/filter", json=run_filter).json()
+    tasks = prefect_call(prefect_server, "POST", "/task_runs/filter", **run_filter)
     assert [t["name"].split("-")[0] for t in tasks] == ["translate_shard"], "one task per shard, not per segment"
-    artifacts = httpx.post(f"{prefect_server}/artifacts/filter", json={"artifacts": {
-        "key": {"any_": ["translation-summary", "translation-failures"]}, "flow_run_id": {"any_": [runs[0]["id"]]}}}).json()
+    artifacts = prefect_call(prefect_server, "POST", "/artifacts/filter", artifacts={
+        "key": {"any_": ["translation-summary", "translation-failures"]}, "flow_run_id": {"any_": [runs[0]["id"]]}})
     by_key = {a["key"]: json.loads(a["data"]) for a in artifacts}
     summary = by_key["translation-summary"][0]
     assert (summary["documents"], summary["ok"], summary["failed"], summary["segments"]) == (2, 1, 1, 3)

@@ -9,12 +9,11 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import pyarrow.parquet as pq
 import yaml
 
 from babelflow.config import load_config_file, validate_config
-from conftest import REPO, stop_group
+from conftest import REPO, prefect_call, stop_group
 
 
 
@@ -46,16 +45,17 @@ def test_served_config_has_its_cron_and_a_triggered_run_translates_only_new_file
     server = subprocess.Popen([sys.executable, "-m", "babelflow.cli", "serve", str(config), str(back)], env=env, cwd=REPO,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        deployment = _wait(lambda: next((d for d in httpx.post(f"{prefect_server}/deployments/filter", json={}).json()
+        deployment = _wait(lambda: next((d for d in prefect_call(prefect_server, "POST", "/deployments/filter")
                                          if d["name"] == "nightly-docs"), None), 120, "the deployment")
         assert [s["schedule"]["cron"] for s in deployment["schedules"]] == ["15 3 * * *"]
-        bt = _wait(lambda: next((d for d in httpx.post(f"{prefect_server}/deployments/filter", json={}).json()
+        bt = _wait(lambda: next((d for d in prefect_call(prefect_server, "POST", "/deployments/filter")
                                  if d["name"] == "nightly-bt"), None), 60, "the back-translation deployment")
-        flow = httpx.get(f"{prefect_server}/flows/{bt['flow_id']}").json()
+        flow = prefect_call(prefect_server, "GET", f"/flows/{bt['flow_id']}")
         assert (flow["name"], [s["schedule"]["cron"] for s in bt["schedules"]]) == ("back_translate", ["0 4 * * *"])
-        run = httpx.post(f"{prefect_server}/deployments/{deployment['id']}/create_flow_run", json={}).json()
-        state = _wait(lambda: (r := httpx.get(f"{prefect_server}/flow_runs/{run['id']}").json()).get("state_type")
-                      in ("COMPLETED", "FAILED", "CRASHED") and r["state_type"], 240, "the triggered run")  # a busy server may answer an error
+        run = prefect_call(prefect_server, "POST", f"/deployments/{deployment['id']}/create_flow_run",
+                   idempotency_key=f"test-{tmp_path.name}")  # a retried create makes one run
+        state = _wait(lambda: (r := prefect_call(prefect_server, "GET", f"/flow_runs/{run['id']}"))["state_type"]
+                      in ("COMPLETED", "FAILED", "CRASHED") and r["state_type"], 240, "the triggered run")
         assert state == "COMPLETED"
     finally:
         stop_group(server, signal.SIGINT)
