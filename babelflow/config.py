@@ -14,7 +14,7 @@ DEFAULT_MODEL = "facebook/mbart-large-50-many-to-many-mmt"
 
 
 # The kinds of text a run can protect from translation (tasks/protect.py has their patterns).
-PROTECTED = ("urls", "emails", "paths", "handles", "hashtags", "placeholders")
+PROTECTED = ("urls", "emails", "paths", "handles", "hashtags", "placeholders", "code")
 
 
 class ConfigError(ValueError):

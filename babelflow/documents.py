@@ -21,6 +21,9 @@ class Block:
     spans: list[Span] = field(default_factory=list)
     translatable: bool = True
     lang: str | None = None  # source language of this block when it differs per block (corpus rows)
+    # Refs of inline objects read as words of the sentence (inline code, an autolink): the engine sees
+    # a placeholder in their place (tasks/protect), not a hole that costs it the sentence's grammar.
+    words: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -47,7 +50,7 @@ class Segment:
     src_lang: str
     marked: bool = False  # carries inline markup, so its translation needs a word alignment
     masked: str = ""  # the text its engine sees when it has protected spans (tasks/protect), else ""
-    kept: tuple[str, ...] = ()  # those spans, placeholder n standing for kept[n - 1]
+    kept: tuple[str, ...] = ()  # those spans, placeholder n standing for kept[n - 1] ("" for an inline object)
 
     @property
     def source(self) -> str:

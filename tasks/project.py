@@ -57,7 +57,11 @@ def _fill_gaps(refs_at: list[frozenset[int] | None]) -> None:
 
 def place_point(pos: int, tgt_len: int, alignment: Alignment) -> int:
     """Where a point of the source (an inline object, a placeholder the engine dropped) goes in the
-    translation: after the translation of the source unit just before it."""
+    translation: after the translation of the source unit just before it, or where a point of the
+    alignment puts it (an inline object's placeholder, tasks/protect)."""
+    anchored = [a[2] for a in alignment if a[0] == a[1] == pos]
+    if anchored:
+        return min(anchored[0], tgt_len)
     if pos == 0:
         return 0
     before = [a for a in alignment if a[1] <= pos]

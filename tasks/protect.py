@@ -1,12 +1,14 @@
 """Protected text: what a model must copy, never translate (URLs, e-mail addresses, file paths,
-@handles, #hashtags, template placeholders, reference marks), and glossary terms.
+@handles, #hashtags, template placeholders, reference marks, inline code), and glossary terms.
 
 The engine sees each protected span as a numbered placeholder `[n]`: digits in brackets, which models
 trained on web text copy as they copy Wikipedia's reference marks, and which `pseudo` and every script
 leave alone. Every `[n]` already in the text is protected too, so a placeholder never meets its like.
 The translation gets each span back byte for byte. A placeholder the engine dropped is put back where
 an inline object would go (project.place_point: after what its source neighbour became), a repeated
-one removed, and both counted, so nothing is lost or doubled silently. A glossary term is protected the same way and written
+one removed, and both counted, so nothing is lost or doubled silently. Inline code is no text of the
+block (formats keep it as an inline object, tasks/project): its placeholder is written back as nothing
+and tells projection where the object goes. A glossary term is protected the same way and written
 back as the glossary says for the target (a term is not inflected: the model never saw it), so the
 cache keeps the sentence with its placeholders: changing a term's translation retranslates nothing,
 adding or removing a term retranslates the sentences that contain it.
@@ -33,7 +35,7 @@ _PATTERNS: dict[str, str] = {
     "placeholders": r"\{\{.*?\}\}|\$\{[^{}\s]+\}|\{[A-Za-z_][\w.]*\}|\{\d+\}"
                     r"|%(?:\d+\$)?[-+0#]*\d*(?:\.\d+)?[sdifxXeEgGc](?!\w)|%\([A-Za-z_]\w*\)[sdif]",
 }
-KINDS = {kind: _PATTERNS[kind] for kind in PROTECTED}
+assert set(_PATTERNS) | {"code"} == set(PROTECTED)
 _MARK = r"\[\d+\]"  # always protected: the placeholder's own form
 _MAYBE = re.compile(r"[@/\\#{%\[]|www\.")  # a character every kind needs: most sentences have none, found 10x faster
 _PLACEHOLDER = re.compile(r"[\[［] ?(\d+) ?[\]］]")  # as an engine may write it back
@@ -44,7 +46,8 @@ class Protection:
     glossary says)."""
 
     def __init__(self, kinds: list[str], glossary: Glossary | None = None) -> None:
-        self.kinds = [f"(?:{KINDS[k]})" for k in kinds]
+        self.kinds = [f"(?:{_PATTERNS[k]})" for k in kinds if k in _PATTERNS]
+        self.code = "code" in kinds  # inline objects read as words (Block.words)
         self.glossary = glossary
         # What outputs depend on beside the engine: a run with other kinds or another glossary redoes them.
         self.key = f"protect={','.join(kinds)}" + (f" glossary={glossary.digest}" if glossary else "")
@@ -63,23 +66,24 @@ class Protection:
         the engine: a placeholder is one unit, and the markup could not find its place in it."""
         out = []
         for seg in segments:
-            if self.glossary is None and not _MAYBE.search(seg.text):
+            block = doc.blocks[seg.block]
+            words = [a - seg.start for a, b, r in block.spans
+                     if a == b and r in block.words and seg.start <= a <= seg.end] if self.code else []
+            if self.glossary is None and not words and not _MAYBE.search(seg.text):
                 out.append(seg)
                 continue
-            edges = {x - seg.start for a, b, _ in doc.blocks[seg.block].spans for x in (a, b)
-                     if seg.start < x < seg.end}
-            kept: list[str] = []
-
-            def placeholder(m: re.Match[str]) -> str:
-                if any(m.start() < x < m.end() for x in edges):
-                    return m.group()
-                kept.append(m.group())
-                return f"[{len(kept)}]"
-
-            masked = self.pattern(seg.src_lang).sub(placeholder, seg.text)
+            edges = {x - seg.start for a, b, _ in block.spans for x in (a, b) if seg.start < x < seg.end}
+            found = [(m.start(), m.end(), m.group()) for m in self.pattern(seg.src_lang).finditer(seg.text)
+                     if not any(m.start() < x < m.end() for x in edges)]
+            found = sorted(found + [(x, x, "") for x in words])
+            pieces, pos = [], 0
+            for n, (start, end, _) in enumerate(found, 1):
+                pieces += [seg.text[pos:start], f"[{n}]"]
+                pos = end
+            masked = "".join(pieces) + seg.text[pos:]
             # a mark left in place ("[<a>1</a>]") would read as a placeholder: then protect nothing here
-            unique = kept and len(_PLACEHOLDER.findall(masked)) == len(kept)
-            out.append(replace(seg, masked=masked, kept=tuple(kept)) if unique else seg)
+            unique = found and len(_PLACEHOLDER.findall(masked)) == len(found)
+            out.append(replace(seg, masked=masked, kept=tuple(k for _, _, k in found)) if unique else seg)
         return out
 
     def restore(self, seg: Segment, translation: Translation, tgt: str) -> tuple[Translation, int, list[str]]:
@@ -90,7 +94,7 @@ class Protection:
             return translation, 0, []
         written, hits = [], []
         for text in seg.kept:
-            term = self.glossary and self.glossary.target(text, seg.src_lang, tgt)
+            term = self.glossary.target(text, seg.src_lang, tgt) if text and self.glossary else None
             written.append(text if term is None else term)
             if term is not None:
                 hits.append(text)
@@ -113,21 +117,25 @@ def run_protection(kinds: list[str], glossary: str | None) -> Protection:
 
 
 def _put_back(seg: Segment, translation: Translation, written: list[str]) -> tuple[Translation, int]:
-    """Placeholder n of the translation replaced by written[n - 1]; dropped ones added, repeated ones removed."""
+    """Placeholder n of the translation replaced by written[n - 1]; dropped ones added, repeated ones
+    removed. An inline object's placeholder becomes an alignment point (pos, pos, t, t): the object goes at t."""
     text = translation.text
     pieces: list[tuple[int, int, str]] = []  # (start, end, what goes there) in the translation
     seen: set[int] = set()
+    objects: dict[int, int] = {}  # inline object's placeholder: where the translation has it
     repaired = 0
     for m in _PLACEHOLDER.finditer(text):
         n = int(m.group(1))
         if 1 <= n <= len(written):
+            if not seg.kept[n - 1] and n not in seen:
+                objects[n] = m.start()
             pieces.append((m.start(), m.end(), "" if n in seen else written[n - 1]))
             repaired += n in seen
             seen.add(n)
     source = [m.span() for m in _PLACEHOLDER.finditer(seg.masked)]
     for n in sorted(set(range(1, len(written) + 1)) - seen):
         at = place_point(source[n - 1][0], len(text), translation.alignment or [])
-        pad = "" if at == 0 or text[at - 1].isspace() else " "
+        pad = "" if not written[n - 1] or at == 0 or text[at - 1].isspace() else " "
         pieces.append((at, at, pad + written[n - 1]))
         repaired += 1
     pieces.sort(key=lambda p: p[:2])
@@ -141,6 +149,7 @@ def _put_back(seg: Segment, translation: Translation, written: list[str]) -> tup
         src = _Shifts([(s, e, len(k)) for (s, e), k in zip(source, seg.kept)])
         tgt = _Shifts([(s, e, len(new)) for s, e, new in pieces])
         alignment = [(src.start(s0), src.end(s1), tgt.start(t0), tgt.end(t1)) for s0, s1, t0, t1 in alignment]
+        alignment += [(src.start(source[n - 1][0]),) * 2 + (tgt.start(t),) * 2 for n, t in objects.items()]
     return Translation(restored, alignment), repaired
 
 

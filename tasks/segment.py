@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 
-from babelflow.documents import Document, Segment
+from babelflow.documents import Block, Document, Segment
 from babelflow.languages import iso
 from babelflow.tasks.sentences.boundaries import Span, sentence_spans
 from babelflow.tasks.sentences.languages import language
@@ -29,6 +30,7 @@ _CONTINUATION = re.compile(r"[a-zà-ÿ\u0100-\u024f\u0430-\u045f,;:()\]}.!?]")
 _IDEOGRAPHIC = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _SENTENCE_END = "。！？.!?」』）)"
 _PROSE_LINE = (40, 3)  # characters, words
+_STAND_IN = "Xxx"  # a word as the segmenter sees it: capitalised, not an initial ("to `a`. Then" ends at "."')
 
 
 def split_sentences(text: str, lang: str) -> list[Span]:
@@ -109,7 +111,27 @@ def segment_document(doc: Document) -> list[Segment]:
         if not block.translatable:
             continue
         lang = block.lang or doc.src_lang or "en_XX"
-        for start, end in split_sentences(block.text, lang):
-            marked = any(a < end and b > start if b > a else start < a <= end for a, b, _ in block.spans)
+        for start, end in _sentences(block, lang):
+            marked = any(a < end and b > start if b > a else start < a <= end or a == start and r in block.words
+                         for a, b, r in block.spans)
             segments.append(Segment(index, start, end, block.text[start:end], lang, marked))
     return segments
+
+
+def _sentences(block: Block, lang: str) -> list[Span]:
+    """Sentence spans of the block, an inline object read as a word (inline code) standing in as one:
+    "Done. `ls` lists files." is two sentences, its hole "Done.  lists files." reads as one."""
+    points = sorted(a for a, b, r in block.spans if a == b and r in block.words)
+    if not points:
+        return split_sentences(block.text, lang)
+    pieces, pos = [], 0
+    for point in points:
+        pieces += [block.text[pos:point], _STAND_IN]
+        pos = point
+    filled = "".join(pieces) + block.text[pos:]
+    ends = [point + (k + 1) * len(_STAND_IN) for k, point in enumerate(points)]  # each stand-in's end in `filled`
+
+    def back(x: int) -> int:
+        return x - bisect_right(ends, x) * len(_STAND_IN)
+
+    return [(back(start), back(end)) for start, end in split_sentences(filled, lang)]

@@ -132,3 +132,51 @@ def test_a_kind_turned_off_is_translated(cli, source_dir, tmp_path) -> None:
     config.write_text(config.read_text().replace("emails,", "emails, links,"))
     code, said, err = cli("run", config)
     assert code != 0 and "protect: unknown kind links" in said + err
+
+
+CODE_MD = "Set `PATH` to `/usr/bin` first. Done. `ls` lists files, see <https://example.com/x>.\n\n`make` builds it.\n"
+CODE_HTML = ("<!DOCTYPE html><html lang=en><head><title>Code</title></head><body><p>Set <code>PATH</code> to "
+             "<kbd>/usr/bin</kbd> first. Done. <code>ls</code> lists <span translate=no>Babel Flow</span> files.</p>"
+             "</body></html>")
+CODES = {"code.md": ["`PATH`", "`/usr/bin`", "`ls`", "<https://example.com/x>", "`make`"],
+         "page.html": ["<code>PATH</code>", "<kbd>/usr/bin</kbd>", "<code>ls</code>",
+                       '<span translate="no">Babel Flow</span>']}
+
+
+@pytest.fixture(scope="module")
+def code_dir(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("code")
+    (root / "code.md").write_text(CODE_MD)
+    (root / "page.html").write_text(CODE_HTML)
+    return root
+
+
+@pytest.mark.parametrize("engine", ["pseudo", "test-reversed", "test-unreliable", "mbart"])
+def test_inline_code_is_a_word_the_engine_sees_and_comes_back_where_its_placeholder_went(
+        cli, code_dir, tmp_path, tiny_model, engine) -> None:
+    """Inline code stays out of the text as an object, but the engine sees a placeholder in its place
+    (not a hole), the segmenter reads it as a word ("Done. `ls` lists" is two sentences), and the
+    object goes where the translation put the placeholder."""
+    out = tmp_path / "out"
+    code, said, err = cli("translate", code_dir, "--to", "fr", "--from", "en", "--engine", engine,
+                          "--model", tiny_model, "--out", out)
+    assert code == 0, said + err
+    texts = {name: (out / "fr" / name).read_text("utf-8") for name in CODES}
+    for name, objects in CODES.items():
+        assert [texts[name].count(o) for o in objects] == [1] * len(objects), (engine, texts[name])
+    sources = [r["source_text"] for r in pq.read_table(out / "segments").to_pylist()]
+    assert sources.count("Done.") == 2, sources
+    lost = {Path(r["source"]).name: r["n_protected_lost"] for r in pq.read_table(out / "manifest.parquet").to_pylist()}
+    if engine == "pseudo":
+        assert texts["code.md"] == ("Šéť `PATH` ťó `/usr/bin` ƒíŕšť. Ďóñé. `ls` ĺíšťš ƒíĺéš, šéé "
+                                    "<https://example.com/x>.\n\n`make` ƀúíĺďš íť.\n")
+    if engine == "test-reversed":  # each object moved with its neighbours, as a word would
+        md = texts["code.md"]
+        assert md.index("`/usr/bin` " + pseudo("to") + " `PATH` " + pseudo("Set")) >= 0
+        assert md.endswith(pseudo("lists") + " `ls`\n\n" + pseudo("it.") + " " + pseudo("builds") + " `make`\n")
+        html = texts["page.html"]
+        assert "<kbd>/usr/bin</kbd> " + pseudo("to") + " <code>PATH</code> " + pseudo("Set") in html
+        assert '<span translate="no">Babel Flow</span> ' + pseudo("lists") + " <code>ls</code>" in html
+    if engine != "mbart":
+        assert lost == {"code.md": 4 if engine == "test-unreliable" else 0,
+                        "page.html": 4 if engine == "test-unreliable" else 0}, lost

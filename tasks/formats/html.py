@@ -47,6 +47,8 @@ _INERT = "template"
 _LABELS = frozenset({_SVG + "title", _SVG + "desc"})
 # Verbatim elements that are blocks: text on either side of them belongs to different blocks.
 _VERBATIM_BLOCKS = frozenset("listing noframes plaintext pre xmp".split())
+# Kept verbatim but read as words of the sentence: the engine sees a placeholder there, not a hole.
+_WORDS = frozenset("code kbd samp tt var".split())
 # Elements that sit inside a sentence, so a verbatim one there is an inline object, elsewhere a block.
 _PHRASING = (_INLINE | _OBJECTS | _VERBATIM) - _VERBATIM_BLOCKS
 _ATTRIBUTES = ("alt", "title", "placeholder", "aria-label")
@@ -389,7 +391,8 @@ class _Reader:
     def flatten(self, node, flat: _Flat, chain: tuple[int, ...]) -> None:
         ref = self.index[node]
         if self.kinds[node] == _OBJECT:
-            flat.atom(ref, node.tag == "br", chain)
+            word = _is_element(node) and (node.tag in _WORDS or _no_translate(node))
+            flat.atom(ref, node.tag == "br", chain, word and _has_text("".join(node.itertext())))
             return
         start = flat.size
         flat.add(node.text)
@@ -464,6 +467,7 @@ class _Flat:
         self.cuts: set[int] = set()  # where a text node, an element or an inline object begins or ends
         self.spans: list[Span] = []
         self.chains: dict[int, frozenset[int]] = {}
+        self.words: set[int] = set()
 
     def add(self, text: str | None) -> None:
         if text:
@@ -476,8 +480,10 @@ class _Flat:
         self.spans.append((start, self.size, ref))
         self.cuts.update((start, self.size))
 
-    def atom(self, ref: int, line_break: bool, chain: tuple[int, ...]) -> None:
+    def atom(self, ref: int, line_break: bool, chain: tuple[int, ...], word: bool) -> None:
         self.spans.append((self.size, self.size, ref))
+        if word:
+            self.words.add(ref)
         self.cuts.add(self.size)
         if chain:
             self.chains[ref] = frozenset(chain)
@@ -503,7 +509,7 @@ class _Flat:
         if not any(map(str.isalpha, text)):
             return None
         spans = [(at[s], at[e], ref) for s, e, ref in sorted(self.spans, key=lambda x: x[2])]
-        return Block(text, spans), raw[:start], raw[end:]
+        return Block(text, spans, words=frozenset(self.words)), raw[:start], raw[end:]
 
 
 def _collapse(raw: str, start: int, end: int, breaks: set[int], cuts: set[int]) -> tuple[str, dict[int, int]]:

@@ -161,11 +161,11 @@ def _text_blocks(nodes: list[Node], offs: list[int], raw: str, context: str, bef
                  md: Any, env: dict) -> list[tuple[Block, Region]]:
     """The block of `nodes` (at raw offsets `offs`) if it has text, and the alt texts and titles in it,
     which escape what the block they are in must escape."""
-    text, spans, markup, spelled = _flatten(nodes, offs, raw, md, env)
+    text, spans, markup, spelled, words = _flatten(nodes, offs, raw, md, env)
     out: list[tuple[Block, Region]] = []
     if text.strip():
         region = Region(offs[0], offs[-1], context, before_rule, tuple(markup), tuple(spelled.items()), in_row)
-        out.append((Block(text, spans), region))
+        out.append((Block(text, spans, words=words), region))
     for node in _descendants(nodes):
         if node.title is not None:
             out += _title(raw, offs[node.title[0]], offs[node.title[1]], before_rule, in_row)
@@ -194,9 +194,10 @@ def _title(raw: str, start: int, end: int, before_rule: bool, in_row: bool) -> l
 
 
 def _flatten(nodes: list[Node], offs: list[int], raw: str, md: Any,
-             env: dict) -> tuple[str, list[Span], list[Element | Object], dict[str, str]]:
-    """Block text, spans, what each ref stands for (refs in document order, parents first), and how
-    the source spelled the characters it escaped or wrote as references, to spell them so again.
+             env: dict) -> tuple[str, list[Span], list[Element | Object], dict[str, str], frozenset[int]]:
+    """Block text, spans, what each ref stands for (refs in document order, parents first), how
+    the source spelled the characters it escaped or wrote as references, to spell them so again, and
+    the objects read as words.
 
     An element without text of its own (`[![badge](b.svg)](url)`, `**`code`**`) is one object.
     """
@@ -204,6 +205,7 @@ def _flatten(nodes: list[Node], offs: list[int], raw: str, md: Any,
     spans: list[Span] = []
     markup: list[Element | Object] = []
     spelled: dict[str, str] = {}
+    words: set[int] = set()
     size = 0
 
     def source(start: int, end: int) -> str:
@@ -240,12 +242,14 @@ def _flatten(nodes: list[Node], offs: list[int], raw: str, md: Any,
                 else:
                     markup.append(Object(written, kind, parents, at=offs[node.start]))
                 spans.append((size, size, ref))
+                if node.is_word():
+                    words.add(ref)
                 stands_for = {"soft": " ", "hard": "\n"}.get(kind, "")
                 parts.append(stands_for)
                 size += len(stands_for)
 
     visit(nodes, ())
-    return "".join(parts), spans, markup, spelled
+    return "".join(parts), spans, markup, spelled, frozenset(words)
 
 
 def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:

@@ -180,9 +180,14 @@ class Node:
     children: list[Node] = field(default_factory=list)
     title: tuple[int, int] | None = None  # link or image: its inline title, delimiters included
     alt: list[Node] | None = None  # image: its text, at offsets into the label (from `start + 2`)
+    word: bool = False  # object: read as a word of the sentence (inline code, an autolink)
 
     def has_text(self) -> bool:
         return bool(self.value.strip()) or any(c.has_text() for c in self.children)
+
+    def is_word(self) -> bool:
+        """An object, or an element without text of its own (`**`code`**`), read as a word."""
+        return self.word or self.kind == "element" and any(c.is_word() for c in self.children)
 
 
 def inline_tree(children: list[Any], content: str, md: Any, env: dict) -> list[Node]:
@@ -255,7 +260,7 @@ class _Walk:
         else:
             end = self.extent({"code_inline": backtick, "image": image, "link_open": autolink}[tok.type])
         self.in_autolink = tok.type == "link_open"
-        node = Node("object", self.pos, end)
+        node = Node("object", self.pos, end, word=tok.type in ("code_inline", "link_open"))
         if tok.type == "image":
             node.label_end = self.md.helpers.parseLinkLabel(self.state, self.pos + 1, False)
             node.title = self.title(tok, node.label_end, end)
