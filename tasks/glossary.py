@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 
 from babelflow.languages import iso, to_mbart
 
-_NO_SPACES = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_NO_SPACE_RANGES = r"\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_NO_SPACES = re.compile(f"[{_NO_SPACE_RANGES}]")  # scripts written without spaces between words
+_WORD_CHAR = rf"[^\W{_NO_SPACE_RANGES}]"  # a letter, digit or _ of a script with words
 _TRUE = {"1", "true", "yes", "y", "x"}
 
 
@@ -41,11 +43,31 @@ class Glossary:
         self.terms = terms
         self.digest = digest  # of the file's bytes: what the manifest and segments can name
         self._forms: dict[str, dict[str, tuple[Term, bool]]] = {}
+        self._tries: dict[str, tuple[dict, re.Pattern[str]]] = {}
 
-    def pattern(self, src_lang: str) -> str | None:
-        """The alternation of the terms for sources in `src_lang` (an mBART or ISO code), longest first."""
-        forms = sorted(self.forms(iso(src_lang)), key=len, reverse=True)
-        return "|".join(_bounded(f) for f in forms) or None
+    def find(self, text: str, src_lang: str) -> list[tuple[int, int]]:
+        """Where the terms for sources in `src_lang` (an mBART or ISO code) occur in `text`: leftmost,
+        then longest. A walk of a character trie from each position, so the cost per sentence does not
+        grow with the glossary (a regular expression alternation tries every term at every position)."""
+        src = iso(src_lang)
+        if src not in self._tries:
+            self._tries[src] = _trie(self.forms(src))
+        root, starts = self._tries[src]
+        found: list[tuple[int, int]] = []
+        for m in starts.finditer(text):
+            i = m.start()
+            if found and i < found[-1][1]:
+                continue
+            node, j, best = root[text[i]], i + 1, None
+            while node is not None:
+                form = node.get("")
+                if form is not None and _whole(text, i, j, form):
+                    best = j
+                node = node.get(text[j]) if j < len(text) else None
+                j += 1
+            if best is not None:
+                found.append((i, best))
+        return found
 
     def target(self, found: str, src_lang: str, tgt_lang: str) -> str | None:
         """What `found`, a match of pattern(src_lang), becomes in `tgt_lang`; None if it is not a term."""
@@ -73,11 +95,30 @@ class Glossary:
         return self._forms[src]
 
 
-def _bounded(form: str) -> str:
-    """A term as a whole word where its script has words: no letter or digit right before or after it."""
-    left = "" if _NO_SPACES.match(form[0]) or not form[0].isalnum() else r"(?<!\w)"
-    right = "" if _NO_SPACES.match(form[-1]) or not form[-1].isalnum() else r"(?!\w)"
-    return left + re.escape(form) + right
+def _trie(forms: dict[str, tuple[Term, bool]]) -> tuple[dict, re.Pattern[str]]:
+    """Nested dicts by character, the key "" (never a character) holding the form that ends there; and
+    where a term can start: its first character, at a word's start if the term starts with a letter
+    or digit of a script with words (most positions of a sentence are not, and are skipped in C)."""
+    root: dict = {}
+    for form in forms:
+        node = root
+        for ch in form:
+            node = node.setdefault(ch, {})
+        node[""] = form
+    bounded = "".join(re.escape(ch) for ch in root if _word(ch))
+    free = "".join(re.escape(ch) for ch in root if not _word(ch))
+    starts = [f"(?<!{_WORD_CHAR})[{bounded}]" if bounded else "", f"[{free}]" if free else ""]
+    return root, re.compile("|".join(filter(None, starts)) or "(?!)")
+
+
+def _whole(text: str, start: int, end: int, form: str) -> bool:
+    """A term is a whole word where its script has words: no letter, digit or _ right before or after it."""
+    return not (start > 0 and _word(form[0]) and _word(text[start - 1])
+                or end < len(text) and _word(form[-1]) and _word(text[end]))
+
+
+def _word(ch: str) -> bool:
+    return (ch.isalnum() or ch == "_") and not _NO_SPACES.match(ch)
 
 
 def load_glossary(data: bytes, name: str) -> Glossary:

@@ -51,14 +51,19 @@ class Protection:
         self.glossary = glossary
         # What outputs depend on beside the engine: a run with other kinds or another glossary redoes them.
         self.key = f"protect={','.join(kinds)}" + (f" glossary={glossary.digest}" if glossary else "")
-        self._patterns: dict[str, re.Pattern[str]] = {}
+        self._pattern = re.compile("|".join([*self.kinds, _MARK]))
 
-    def pattern(self, src_lang: str) -> re.Pattern[str]:
-        """Glossary terms first (a term inside a URL is part of the URL: the leftmost match wins)."""
-        if src_lang not in self._patterns:
-            terms = self.glossary and self.glossary.pattern(src_lang)
-            self._patterns[src_lang] = re.compile("|".join([*([terms] if terms else []), *self.kinds, _MARK]))
-        return self._patterns[src_lang]
+    def find(self, text: str, src_lang: str) -> list[tuple[int, int]]:
+        """Where `text` has something to protect: leftmost first, a glossary term before any other kind
+        at the same place (a term inside a URL is part of the URL)."""
+        terms = self.glossary.find(text, src_lang) if self.glossary else []
+        found = sorted([*((start, 0, end) for start, end in terms),
+                        *((m.start(), 1, m.end()) for m in self._pattern.finditer(text))])
+        out: list[tuple[int, int]] = []
+        for start, _, end in found:
+            if not out or start >= out[-1][1]:
+                out.append((start, end))
+        return out
 
     def protect(self, segments: list[Segment], doc: Document) -> list[Segment]:
         """Each segment with protected spans gets the text its engine sees (`masked`) and the spans (`kept`).
@@ -73,8 +78,8 @@ class Protection:
                 out.append(seg)
                 continue
             edges = {x - seg.start for a, b, _ in block.spans for x in (a, b) if seg.start < x < seg.end}
-            found = [(m.start(), m.end(), m.group()) for m in self.pattern(seg.src_lang).finditer(seg.text)
-                     if not any(m.start() < x < m.end() for x in edges)]
+            found = [(start, end, seg.text[start:end]) for start, end in self.find(seg.text, seg.src_lang)
+                     if not any(start < x < end for x in edges)]
             found = sorted(found + [(x, x, "") for x in words])
             pieces, pos = [], 0
             for n, (start, end, _) in enumerate(found, 1):

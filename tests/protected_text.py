@@ -7,15 +7,19 @@ from babelflow.config import PROTECTED
 from babelflow.tasks.engines.pseudo import pseudo
 from babelflow.tasks.protect import Protection
 
-_PATTERN = Protection(list(PROTECTED)).pattern("en_XX")
+_PROTECTION = Protection(list(PROTECTED))
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    return _PROTECTION.find(text, "en_XX")
 
 
 def pseudo_kept(text: str) -> str:
     """`text` as a pseudo run with the default protection writes it (a text node, or a block)."""
     out, pos = [], 0
-    for m in _PATTERN.finditer(text):
-        out += [pseudo(text[pos : m.start()]), m.group()]
-        pos = m.end()
+    for start, end in _spans(text):
+        out += [pseudo(text[pos:start]), text[start:end]]
+        pos = end
     return "".join(out) + pseudo(text[pos:])
 
 
@@ -31,9 +35,13 @@ def pseudo_or_kept(source: str, output: str) -> bool:
 
 def protected_positions(text: str) -> set[int]:
     """Offsets of `text` inside protected spans: letters a pseudo run may leave there."""
-    return {i for m in _PATTERN.finditer(text) for i in range(m.start(), m.end())}
+    return {i for start, end in _spans(text) for i in range(start, end)}
 
 
 def unprotected(text: str) -> str:
     """`text` without its protected spans."""
-    return _PATTERN.sub(" ", text)
+    out, pos = [], 0
+    for start, end in _spans(text):
+        out += [text[pos:start], " "]
+        pos = end
+    return "".join(out) + text[pos:]
