@@ -10,7 +10,8 @@ import sys
 import threading
 
 from babelflow.config import DEFAULT_MODEL, ConfigError
-from babelflow.languages import MBART50, UnsupportedLanguage, iso, to_mbart
+from babelflow.languages import MBART50, UnsupportedLanguage, iso, to_code
+from babelflow.languages import name as language_name
 from babelflow.connectors.redact import redact
 
 USAGE_ERROR = 2
@@ -28,8 +29,10 @@ def _parser() -> argparse.ArgumentParser:
                       help="show Prefect's logs from this level on")
 
     shared = argparse.ArgumentParser(add_help=False)
-    shared.add_argument("--engine", help="mbart (default), ct2 (CTranslate2, pip install babelflow[ct2]), pseudo or identity")
-    shared.add_argument("--model", help=f"hub id or local directory (default: {DEFAULT_MODEL})")
+    shared.add_argument("--engine", help="hf (default; transformers, also named mbart), ct2 (CTranslate2, pip install"
+                        " babelflow[ct2]), pseudo or identity")
+    shared.add_argument("--model", help=f"hub id or local directory of an mBART-50, NLLB-200, M2M-100 or Marian"
+                        f" (OPUS-MT) model (default: {DEFAULT_MODEL})")
     shared.add_argument("--config", help="YAML run config; command-line options override it")
     shared.add_argument("--workers", type=int, help="worker processes, each loading the model once (default: one per visible GPU, else 1)")
     shared.add_argument("--runner", choices=["local", "ray"],
@@ -98,7 +101,9 @@ def _parser() -> argparse.ArgumentParser:
     seg = sub.add_parser("segment", help="split JSON lines {\"text\": ...} from stdin into sentences")
     seg.add_argument("--lang", required=True, help="language of the text")
 
-    sub.add_parser("languages", help="list the supported languages")
+    langs = sub.add_parser("languages", help="list the languages of the default model, or of --model")
+    langs.add_argument("--model", help="hub id or local directory: list what it translates from and into")
+    langs.add_argument("--allow-pickle", action="store_true", help="the model's weights are pickle files")
     return parser
 
 
@@ -346,7 +351,7 @@ def _give_up() -> None:
 def cmd_segment(args: argparse.Namespace) -> int:
     from babelflow.tasks.segment import split_sentences
 
-    lang = to_mbart(args.lang)
+    lang = to_code(args.lang)
     for number, line in enumerate(sys.stdin, start=1):
         if not line.strip():
             continue
@@ -361,8 +366,27 @@ def cmd_segment(args: argparse.Namespace) -> int:
 
 
 def cmd_languages(args: argparse.Namespace) -> int:
-    for code, name in sorted(MBART50.items(), key=lambda kv: kv[1]):
-        print(f"{iso(code):<4}{code:<8}{name}")
+    """ISO code, babelflow's code, name; with --model also the model's own token and which sides it takes."""
+    if args.model is None:
+        for code, name in sorted(MBART50.items(), key=lambda kv: kv[1]):
+            print(f"{iso(code):<4}{code:<8}{name}")
+        return 0
+    from babelflow.tasks.engines import EngineSpec, ModelNotFound, model_languages
+
+    try:
+        languages = model_languages(EngineSpec("hf", args.model, allow_pickle=args.allow_pickle))
+    except ModelNotFound as exc:
+        print(f"babelflow: error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    assert languages is not None
+    sources = "any language" if languages.sources is None else f"{len(languages.sources)}"
+    into = len(languages.targets)
+    print(f"# {args.model}: {languages.family}, from {sources} into {into} language{'' if into == 1 else 's'}")
+    codes = (languages.sources or frozenset()) | languages.targets
+    for code in sorted(codes, key=lambda c: (language_name(c), c)):
+        into, source = code in languages.targets, languages.sources is None or code in languages.sources
+        sides = "from, into" if into and source else "into" if into else "from"
+        print(f"{iso(code):<5}{code:<10}{languages.tokens.get(code, ''):<12}{sides:<12}{language_name(code)}")
     return 0
 
 

@@ -8,9 +8,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from babelflow.languages import parse_targets, to_mbart
+from babelflow.languages import parse_targets, to_code
 
 DEFAULT_MODEL = "facebook/mbart-large-50-many-to-many-mmt"
+ENGINE_ALIASES = {"mbart": "hf"}  # the hf engine's name when it ran only mBART-50
 
 
 # The kinds of text a run can protect from translation (tasks/protect.py has their patterns).
@@ -29,7 +30,7 @@ class Settings(BaseModel):
 
     sources: list[str] = Field(min_length=1)
     out: str
-    engine: str = "mbart"  # a registered engine (babelflow.tasks.engines), checked before the run starts
+    engine: str = "hf"  # a registered engine (babelflow.tasks.engines), checked before the run starts
     model: str = DEFAULT_MODEL
     workers: int | None = Field(None, ge=1)  # default: one per visible GPU, else 1 (with Ray: per GPU of the cluster)
     runner: Literal["local", "ray"] = "local"  # where shards run: worker processes here, or model replicas on Ray
@@ -47,6 +48,11 @@ class Settings(BaseModel):
     allow_pickle: bool = False  # load pickle (.bin) checkpoints, which can run code; safetensors need no opt-in
     protect: list[str] = Field(default_factory=lambda: list(PROTECTED))  # kinds of text the engine never translates
     glossary: str | None = None  # CSV, TSV or TBX of terms to write as it says (tasks/glossary.py)
+
+    @field_validator("engine", mode="before")
+    @classmethod
+    def _engine(cls, value: str) -> str:
+        return ENGINE_ALIASES.get(value, value)
 
     @field_validator("max_document_size", mode="before")
     @classmethod
@@ -104,7 +110,7 @@ class RunConfig(Settings):
     @field_validator("src_lang")
     @classmethod
     def _source(cls, value: str) -> str:
-        return "auto" if value.strip().lower() == "auto" else to_mbart(value)
+        return "auto" if value.strip().lower() == "auto" else to_code(value)
 
 
 SAMPLING = ("sample", "topk")  # decoded by sampling: each of --n samples drawn anew
@@ -146,7 +152,7 @@ class BackTranslateConfig(Settings):
     def _language(cls, value: str) -> str:
         if "," in value or value.strip().lower() == "auto":
             raise ValueError(f"{value!r}: back-translation goes from one given language to one other")
-        return to_mbart(value)
+        return to_code(value)
 
     @model_validator(mode="after")
     def _check(self) -> "BackTranslateConfig":

@@ -105,13 +105,13 @@ def per_row_before(texts: list[str]) -> list[str | None]:
     `detect_language_of` per row."""
     from lingua import Language, LanguageDetectorBuilder
 
-    from babelflow.languages import MBART50, iso, to_mbart
+    from babelflow.languages import MBART50, iso, to_code
 
     supported = {iso(c) for c in MBART50}
     detector = LanguageDetectorBuilder.from_languages(
         *[lang for lang in Language.all() if lang.iso_code_639_1.name.lower() in supported]).build()
     found = [detector.detect_language_of(t) if any(c.isalpha() for c in t) else None for t in texts]
-    return [to_mbart(f.iso_code_639_1.name.lower()) if f else None for f in found]
+    return [to_code(f.iso_code_639_1.name.lower()) if f else None for f in found]
 
 
 def per_row(texts: list[str]) -> list[str | None]:
@@ -140,7 +140,7 @@ def batched(texts: list[str]) -> list[str | None]:
 def measure(method, rows: list[tuple[str | None, str]], repeat: int) -> dict:
     """Rows per second (the fastest of `repeat` runs), and the share of rows with letters read in
     their true language, overall and under 12 characters."""
-    from babelflow.languages import to_mbart
+    from babelflow.languages import to_code
 
     texts = [t for _, t in rows]
     seconds = float("inf")
@@ -148,7 +148,7 @@ def measure(method, rows: list[tuple[str | None, str]], repeat: int) -> dict:
         start = time.perf_counter()
         found = method(texts)
         seconds = min(seconds, time.perf_counter() - start)
-    right = [(f == to_mbart(lang), len(text) < 12) for f, (lang, text) in zip(found, rows) if lang]
+    right = [(f == to_code(lang), len(text) < 12) for f, (lang, text) in zip(found, rows) if lang]
     short = [ok for ok, is_short in right if is_short]
     return {"rows_per_s": round(len(rows) / seconds), "seconds": round(seconds, 2),
             "right": round(sum(ok for ok, _ in right) / len(right), 3),

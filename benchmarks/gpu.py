@@ -7,7 +7,7 @@ Needs only torch, transformers and (for the ct2 rows) ctranslate2: no Prefect, n
 download. The model has mbart-large-50's shapes (d_model 1024, 12+12 layers, 16 heads, vocab 250054),
 random weights, bf16 + SDPA as babelflow's engine runs it. Source lengths follow a realistic spread
 (8-64 tokens); output length is pinned to 1.5 x source + 10 (min = max new tokens), greedy. Batches are
-cut by babelflow's own token-budget rule (babelflow.tasks.engines.mbart_text.token_batches) over length-sorted inputs.
+cut by babelflow's own token-budget rule (babelflow.tasks.engines.model_text.token_batches) over length-sorted inputs.
 Prints JSON lines {engine, budget, sentences, seconds, sent_per_s, tokens_per_s} and a table.
 """
 
@@ -48,7 +48,7 @@ def inputs(n: int, vocab: int, seed: int = 0) -> list[list[int]]:
 def run_hf(model, sources: list[list[int]], budget: int, device: str) -> tuple[float, int]:
     import torch
 
-    from babelflow.tasks.engines.mbart_text import token_batches
+    from babelflow.tasks.engines.model_text import token_batches
 
     order = sorted(range(len(sources)), key=lambda i: len(sources[i]))
     generated = 0

@@ -15,7 +15,7 @@ from babelflow.connectors.sources import check_sources, list_sources, use_storag
 from babelflow.prefect_api import prefect_api
 from babelflow.tasks.bitext_filters import PairFilter
 from babelflow.tasks.bitext_write import MANIFEST_COLUMNS, BitextWriter
-from babelflow.tasks.engines import EngineSpec, prepare_engine, samples
+from babelflow.tasks.engines import EngineSpec, check_languages, prepare_engine, samples, source_languages
 from babelflow.tasks.formats import FormatOptions
 from babelflow.tasks.parts import groups, read_parts
 from babelflow.tasks.protect import run_protection
@@ -30,7 +30,7 @@ def decoding_specs(config: BackTranslateConfig) -> list[EngineSpec]:
     whose samples (noised-beam) differ only by their noise."""
     if config.method in SAMPLING:
         if not samples(config.engine):
-            raise ConfigError(f"engine {config.engine} cannot sample reproducibly per text; use --engine mbart for"
+            raise ConfigError(f"engine {config.engine} cannot sample reproducibly per text; use --engine hf for"
                               f" --method {config.method}, or a search method (beam, greedy, noised-beam)")
         topk = config.topk if config.method == "topk" else 0
         return [engine_spec(config, beams=1, scores=True, sample=True, topk=topk, temperature=config.temperature,
@@ -62,7 +62,7 @@ def _back_translate(config: BackTranslateConfig) -> BackTranslationSummary:
         protection = run_protection(config.protect, config.glossary)
         parts = read_parts(sources, {s.url: [config.to] for s in sources},
                            FormatOptions(config.text_column, lines=True), config.src_lang, config.max_document_size,
-                           protection)
+                           protection, source_languages(engine_spec(config)))
         for group in groups(parts):
             t0 = time.perf_counter()
             keys = requests(group, config.to)
@@ -93,5 +93,8 @@ def run(config: BackTranslateConfig) -> BackTranslationSummary:
     check_sources(config.sources)
     for spec in decoding_specs(config):
         prepare_engine(spec)
+        check_languages(spec, config.src_lang, [config.to])
+        if config.round_trip:  # the synthetic sources are translated back
+            check_languages(spec, config.to, [config.src_lang])
     with prefect_api():
         return back_translate(config)

@@ -11,7 +11,7 @@ from babelflow.config import RunConfig
 from babelflow.connectors.sinks import destination_lock
 from babelflow.connectors.sources import Source, check_sources, list_sources, use_storage_options
 from babelflow.prefect_api import prefect_api
-from babelflow.tasks.engines import model_label, prepare_engine
+from babelflow.tasks.engines import check_languages, model_label, prepare_engine, source_languages
 from babelflow.tasks.formats import FormatOptions
 from babelflow.tasks.outputs import Outputs
 from babelflow.tasks.partition import Layout
@@ -68,7 +68,7 @@ def _translate_documents(config: RunConfig, translator: Translator, protection: 
     """Parse, segment, translate and write the documents, a group of parts at a time; their manifest rows."""
     rows: list[dict] = []
     parts = read_parts(sources, needed, FormatOptions(config.text_column), config.src_lang, config.max_document_size,
-                       protection)
+                       protection, source_languages(translator.spec))
     with Outputs(config.out, writer, config.on_suspect, protection) as outputs:
         for group in groups(parts):
             t0 = time.perf_counter()
@@ -106,5 +106,6 @@ def run(config: RunConfig) -> RunSummary:
     server is started for nothing."""
     check_sources(config.sources)
     prepare_engine(engine_spec(config))
+    check_languages(engine_spec(config), config.src_lang, config.to)
     with prefect_api():
         return translate_documents(config)

@@ -12,7 +12,9 @@ from typing import Iterable, Sequence
 
 from babelflow.documents import Document, DocumentError, has_letters
 from babelflow.filetypes import STREAMING
-from babelflow.languages import MBART50, iso, to_mbart
+from babelflow.languages import MBART50, UnsupportedLanguage, to_code
+
+MODEL_LANGUAGES = frozenset(MBART50)  # what the default model translates: detection's choice unless told another
 
 _SAMPLE_CHARS = 4000  # of a whole document: enough for a sure answer, bounded time
 _ROW_CHARS = 1000  # of a corpus row: a 50 MB row costs no more than a paragraph
@@ -37,26 +39,32 @@ _MAX_WORDS = 300
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-@lru_cache(maxsize=2)
-def _detector(every: bool):
-    """Every language lingua knows (75), so that text in one the model does not know (Latin, Danish) is
-    named as such, not taken for the nearest one it knows; or only the model's (45 of them), three times
-    faster, for corpus rows (a sample of each part is read by the other to catch foreign columns)."""
+@lru_cache(maxsize=4)
+def _detector(every: bool, known: frozenset[str] = MODEL_LANGUAGES):
+    """Every language lingua knows (75), so that text in one the model does not know (Latin, Danish for
+    mBART-50) is named as such, not taken for the nearest one it knows; or only the model's `known`
+    ones (45 of mBART-50's), three times faster, for corpus rows (a sample of each part is read by the
+    other to catch foreign columns)."""
     from lingua import LanguageDetectorBuilder
 
     if every:
         return LanguageDetectorBuilder.from_all_languages().build()
-    return LanguageDetectorBuilder.from_languages(*[lang for lang, code in _codes().items() if code]).build()
+    return LanguageDetectorBuilder.from_languages(*[lang for lang, code in _codes(known).items() if code]).build()
 
 
-@lru_cache(maxsize=1)
-def _codes() -> dict:
-    """lingua Language -> mBART code, or None for a language the model does not know."""
+@lru_cache(maxsize=4)
+def _codes(known: frozenset[str] = MODEL_LANGUAGES) -> dict:
+    """lingua Language -> babelflow code, or None for a language the model does not know."""
     from lingua import Language
 
-    supported = {iso(c) for c in MBART50}
-    return {lang: to_mbart(lang.iso_code_639_1.name.lower()) if lang.iso_code_639_1.name.lower() in supported
-            else None for lang in Language.all()}
+    codes = {}
+    for lang in Language.all():
+        try:
+            code = to_code(lang.iso_code_639_1.name.lower())
+        except UnsupportedLanguage:
+            code = None
+        codes[lang] = code if code in known else None
+    return codes
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,19 +82,19 @@ class Guess:
         return next((lang for lang in dominant if lang in self.plausible), self.best)
 
 
-def guess_languages(texts: Sequence[str], targets: Sequence[str], every: bool = True) -> list[Guess]:
-    """A guess per text, computed in batches (in parallel where cores are idle), each distinct text once;
-    `every=False` knows only the model's languages."""
+def guess_languages(texts: Sequence[str], targets: Sequence[str], every: bool = True,
+                    known: frozenset[str] = MODEL_LANGUAGES) -> list[Guess]:
+    """A guess per text among the `known` languages (the model's), computed in batches (in parallel where
+    cores are idle), each distinct text once; `every=False` tells apart only the known languages."""
     unique = list(dict.fromkeys(texts))
     found: dict[str, Guess] = {}
     for start in range(0, len(unique), _BATCH):
         chunk = unique[start : start + _BATCH]
-        found.update(zip(chunk, _guess_batch(chunk, set(targets), _detector(every))))
+        found.update(zip(chunk, _guess_batch(chunk, set(targets), _detector(every, known), _codes(known))))
     return [found[t] for t in texts]
 
 
-def _guess_batch(texts: list[str], targets: set[str], detector) -> list[Guess]:
-    codes = _codes()
+def _guess_batch(texts: list[str], targets: set[str], detector, codes: dict) -> list[Guess]:
     rankings = [[(c.language, c.value) for c in values]
                 for values in detector.compute_language_confidence_values_in_parallel(texts)]
     short = [sum(map(str.isalpha, t)) < _SHORT for t in texts]
@@ -100,11 +108,10 @@ def _guess_batch(texts: list[str], targets: set[str], detector) -> list[Guess]:
                 checks[i] = (ranking[0][0], rival)
     for i, mixed in zip(checks, _mixed([texts[i] for i in checks], list(checks.values()), detector)):
         sure[i] = not mixed
-    return [_guess(*args, targets) for args in zip(rankings, sure, short)]
+    return [_guess(*args, targets, codes) for args in zip(rankings, sure, short)]
 
 
-def _guess(ranking: list, sure: bool, short: bool, targets: set[str]) -> Guess:
-    codes = _codes()
+def _guess(ranking: list, sure: bool, short: bool, targets: set[str], codes: dict) -> Guess:
     if sure:
         top = ranking[0][0]
         return Guess(lang=codes[top]) if codes[top] else Guess(foreign=top.name.title())
@@ -161,7 +168,8 @@ class RunLanguages:
     Documents are read one after another, so the first ones have no tally yet; they are read in their
     most likely non-target language."""
 
-    def __init__(self) -> None:
+    def __init__(self, known: frozenset[str] = MODEL_LANGUAGES) -> None:
+        self.known = known  # the languages the model translates from
         self.documents: Counter[str] = Counter()
         self._column: _Column | None = None
 
@@ -197,7 +205,7 @@ def _assign_document(doc: Document, targets: Sequence[str], run: RunLanguages) -
     if not sample:
         doc.src_lang, doc.src_lang_by = None, "none"
         return
-    guess = guess_languages(["\n".join(sample)], targets)[0]
+    guess = guess_languages(["\n".join(sample)], targets, known=run.known)[0]
     if guess.foreign:
         raise DocumentError(_foreign(guess.foreign))
     if guess.lang:
@@ -217,8 +225,8 @@ def _assign_rows(doc: Document, targets: Sequence[str], run: RunLanguages) -> No
     column = run.column(doc.doc_id)
     rows = [b for b in doc.blocks if b.translatable and has_letters(b.text)]
     texts = [b.text[:_ROW_CHARS] for b in rows]
-    _check_not_foreign(column, texts, targets)
-    guesses = guess_languages(texts, targets, every=False)
+    _check_not_foreign(column, texts, targets, run.known)
+    guesses = guess_languages(texts, targets, every=False, known=run.known)
     column.sure.update(g.lang for g in guesses if g.lang)
     major = _majority(column.sure)
     dominant = major + run.dominant()
@@ -239,12 +247,13 @@ def _assign_rows(doc: Document, targets: Sequence[str], run: RunLanguages) -> No
     doc.src_lang_by = "none" if not decisions else decisions[0] if len(decisions) == 1 else "mixed"
 
 
-def _check_not_foreign(column: _Column, texts: list[str], targets: Sequence[str]) -> None:
+def _check_not_foreign(column: _Column, texts: list[str], targets: Sequence[str], known: frozenset[str]) -> None:
     distinct = list(dict.fromkeys(t for t in texts if sum(map(str.isalpha, t)) >= _SHORT))
     sample = distinct[:: max(1, len(distinct) // _ROW_SAMPLE)]
-    column.sampled.update(g.lang or g.foreign for g in guess_languages(sample, targets) if g.lang or g.foreign)
+    column.sampled.update(g.lang or g.foreign for g in guess_languages(sample, targets, known=known)
+                          if g.lang or g.foreign)
     major = _majority(column.sampled)
-    if major and major[0] not in MBART50:
+    if major and major[0] not in known:
         share = f"{column.sampled[major[0]]} of the {column.sampled.total()} sampled rows it was sure of"
         raise DocumentError(_foreign(major[0], share))
 
@@ -255,7 +264,7 @@ def _foreign(name: str, share: str = "") -> str:
 
 
 def detectable(lang: str) -> bool:
-    """Whether the detector knows `lang` (an mBART code) and can tell it from others."""
+    """Whether the detector knows `lang` (a babelflow language code) and can tell it from others."""
     return lang in _codes().values()
 
 
@@ -266,7 +275,7 @@ def load_detector() -> None:
 
 
 def surely_not(texts: Sequence[str], lang: str) -> list[str | None]:
-    """Per text, the language it is surely in when that is not `lang` (an mBART code, or the English name
+    """Per text, the language it is surely in when that is not `lang` (a babelflow code, or the English name
     of a language the model does not know), else None: short or uncertain texts are given the benefit.
     Among every language the detector knows: Danish is then named, not left unsure between its neighbours."""
     found = []

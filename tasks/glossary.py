@@ -19,7 +19,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from babelflow.languages import iso, to_mbart
+from babelflow.languages import tag, to_code
 
 _NO_SPACE_RANGES = r"\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _NO_SPACES = re.compile(f"[{_NO_SPACE_RANGES}]")  # scripts written without spaces between words
@@ -34,8 +34,8 @@ class GlossaryError(ValueError):
 @dataclass(frozen=True)
 class Term:
     source: str
-    targets: dict[str, str] = field(default_factory=dict)  # ISO 639-1 code -> target term
-    src: str | None = None  # the only source language it applies to (ISO 639-1), if any
+    targets: dict[str, str] = field(default_factory=dict)  # languages.tag of the target -> target term
+    src: str | None = None  # the only source language it applies to (its languages.tag), if any
 
 
 class Glossary:
@@ -46,10 +46,10 @@ class Glossary:
         self._tries: dict[str, tuple[dict, re.Pattern[str]]] = {}
 
     def find(self, text: str, src_lang: str) -> list[tuple[int, int]]:
-        """Where the terms for sources in `src_lang` (an mBART or ISO code) occur in `text`: leftmost,
+        """Where the terms for sources in `src_lang` (a babelflow or ISO code) occur in `text`: leftmost,
         then longest. A walk of a character trie from each position, so the cost per sentence does not
         grow with the glossary (a regular expression alternation tries every term at every position)."""
-        src = iso(src_lang)
+        src = tag(to_code(src_lang))
         if src not in self._tries:
             self._tries[src] = _trie(self.forms(src))
         root, starts = self._tries[src]
@@ -71,17 +71,17 @@ class Glossary:
 
     def target(self, found: str, src_lang: str, tgt_lang: str) -> str | None:
         """What `found`, a match of pattern(src_lang), becomes in `tgt_lang`; None if it is not a term."""
-        entry = self.forms(iso(src_lang)).get(found)
+        entry = self.forms(tag(to_code(src_lang))).get(found)
         if entry is None:
             return None
         term, capitalised = entry
-        out = term.targets.get(iso(tgt_lang))
+        out = term.targets.get(tag(to_code(tgt_lang)))
         if out is None:
             return found  # do not translate
         return out[:1].upper() + out[1:] if capitalised else out
 
     def forms(self, src: str) -> dict[str, tuple[Term, bool]]:
-        """Every written form of the terms for `src` (ISO 639-1): the term, and its capitalised form if it
+        """Every written form of the terms for `src` (a languages.tag): the term, and its capitalised form if it
         is lowercase; the same for every sentence of a run, so made once."""
         if src not in self._forms:
             forms: dict[str, tuple[Term, bool]] = {}
@@ -138,9 +138,9 @@ def load_glossary(data: bytes, name: str) -> Glossary:
 
 def _language(code: str, where: str) -> str:
     try:
-        return iso(to_mbart(code))
+        return tag(to_code(code))
     except Exception:
-        raise GlossaryError(f"{where}: {code!r} is not a language mBART-50 knows") from None
+        raise GlossaryError(f"{where}: {code!r} is not a language babelflow knows") from None
 
 
 def _table(text: str, delimiter: str) -> list[Term]:

@@ -34,10 +34,10 @@ class Part:
 
 
 def read_parts(sources: list[Source], needed: dict[str, list[str]], options: FormatOptions, src_lang: str,
-               max_size: int, protection: Protection) -> Iterator[Part]:
+               max_size: int, protection: Protection, known: frozenset[str]) -> Iterator[Part]:
     """Every part of every document, in order, each segmented and its protected spans hidden from the
-    engine; a document that fails stops there."""
-    languages = RunLanguages()
+    engine; a document that fails stops there. `--from auto` chooses among the `known` languages."""
+    languages = RunLanguages(known)
     for source in sources:
         targets = needed[source.url]
         parts = read_document(source, options, src_lang, max_size, targets, languages)

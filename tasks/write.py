@@ -8,6 +8,7 @@ import uuid
 from babelflow.documents import Block, Document, Segment, Translation
 from babelflow.connectors.sinks import AtomicFile, join, write_bytes
 from babelflow.filetypes import STREAMING
+from babelflow.languages import tag
 from babelflow.tasks.formats import module
 
 SEGMENT_COLUMNS = {
@@ -24,7 +25,7 @@ MANIFEST_COLUMNS = {
 
 
 def output_url(dest: str, tgt: str, relpath: str) -> str:
-    return join(dest, tgt.split("_")[0], relpath)
+    return join(dest, tag(tgt), relpath)
 
 
 class DocumentSink:

@@ -21,7 +21,7 @@ def _sentences(n: int, seed: int = 1) -> list[str]:
 
 @pytest.fixture(scope="module")
 def mbart(tiny_model):
-    return load_engine(EngineSpec("mbart", str(tiny_model), max_batch_tokens=256))
+    return load_engine(EngineSpec("hf", str(tiny_model), max_batch_tokens=256))
 
 
 def test_batched_equals_one_at_a_time(mbart) -> None:
@@ -42,7 +42,7 @@ def test_translation_is_deterministic_and_depends_on_target(mbart) -> None:
 def test_long_segment_is_split_not_truncated(mbart) -> None:
     long = " ".join(_sentences(40, seed=3)).replace(".", "")
     assert len(mbart.text.tokenizer(long)["input_ids"]) > 4 * mbart.text.max_input
-    pieces = mbart.text.pieces(long, "en_XX")
+    pieces = mbart.text.pieces(long)
     assert len(pieces) >= 4
     assert all(len(mbart.text.tokenizer(p, add_special_tokens=False)["input_ids"]) <= mbart.text.max_input for p in pieces)
     assert "".join(pieces).replace(" ", "") == long.replace(" ", ""), "every character is kept"
@@ -53,7 +53,7 @@ def test_long_segment_is_split_not_truncated(mbart) -> None:
 
 def test_unspaced_target_joins_pieces_without_spaces(mbart) -> None:
     long = " ".join(_sentences(20, seed=4)).replace(".", "")
-    pieces = mbart.text.pieces(long, "en_XX")
+    pieces = mbart.text.pieces(long)
     parts = [t.text for t in mbart.translate(pieces, "en_XX", "ja_XX")]
     assert mbart.translate([long], "en_XX", "ja_XX")[0].text == "".join(parts)
 
@@ -117,7 +117,7 @@ def test_ct2_batched_equals_one_at_a_time_and_splits_long_segments(ct2) -> None:
     batched = [t.text for t in ct2.translate(texts, "en_XX", "de_DE")]
     assert batched == [ct2.translate([t], "en_XX", "de_DE")[0].text for t in texts]
     long = " ".join(_sentences(30, seed=8)).replace(".", "")
-    pieces = ct2.text.pieces(long, "en_XX")
+    pieces = ct2.text.pieces(long)
     assert len(pieces) > 2
     assert ct2.translate([long], "en_XX", "de_DE")[0].text == " ".join(
         p for p in (t.text for t in ct2.translate(pieces, "en_XX", "de_DE")) if p)

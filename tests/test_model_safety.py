@@ -134,7 +134,7 @@ def test_no_prompt_to_trust_custom_code_even_when_someone_would_say_yes(model_co
     asked: list[str] = []
     monkeypatch.setattr("builtins.input", lambda prompt="": asked.append(prompt) or "y")
     with pytest.raises(ValueError, match="custom code"):
-        load_engine(EngineSpec("mbart", str(model_copy)))
+        load_engine(EngineSpec("hf", str(model_copy)))
     assert not asked and not marker.exists()
 
 

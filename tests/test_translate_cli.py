@@ -69,7 +69,7 @@ def test_text_and_corpora_into_two_languages(cli, sources, tmp_path, tiny_model)
 
     segments = read_segments(dest)
     assert SEGMENT_COLUMNS <= set(segments.column_names)
-    assert set(segments.column("engine").to_pylist()) == {"mbart"}
+    assert set(segments.column("engine").to_pylist()) == {"hf"}
     assert set(segments.column("model").to_pylist()) == {str(tiny_model)}
     by_doc = {}
     for r in rows:

@@ -111,7 +111,7 @@ def test_an_unknown_engine_is_a_usage_error_before_any_work(cli, tmp_path) -> No
     (tmp_path / "a.txt").write_text("Hello.")
     code, out, err = cli("translate", tmp_path / "a.txt", "--to", "fr", "--out", tmp_path / "out", "--engine", "nope")
     assert code == 2
-    assert "unknown engine 'nope'; choose from mbart, ct2, pseudo, identity" in err
+    assert "unknown engine 'nope'; choose from hf, ct2, pseudo, identity" in err
     assert not (tmp_path / "out").exists()
 
 

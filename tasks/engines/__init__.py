@@ -7,10 +7,15 @@ import copy
 import hashlib
 import json
 from dataclasses import dataclass, replace
-from typing import Callable
+from functools import lru_cache
+from typing import TYPE_CHECKING, Callable
 
+from babelflow.languages import LANGUAGES, MBART50, UnsupportedLanguage
 from babelflow.tasks.engines.base import DECODING, STOP, Engine, EngineSpec, ModelNotFound
 from babelflow.tasks.engines.hub import UnsafeModel, model_revision, refuse_custom_code, resolve_model
+
+if TYPE_CHECKING:
+    from babelflow.tasks.engines.families import ModelLanguages
 
 
 @dataclass(frozen=True)
@@ -48,10 +53,10 @@ def model_label(spec: EngineSpec) -> str:
     return spec.model if needs_model(spec.name) else ""
 
 
-def _mbart(spec: EngineSpec) -> Engine:
-    from babelflow.tasks.engines.mbart import MBartEngine
+def _hf(spec: EngineSpec) -> Engine:
+    from babelflow.tasks.engines.hf import HFEngine
 
-    return MBartEngine(spec)
+    return HFEngine(spec)
 
 
 def _ct2(spec: EngineSpec) -> Engine:
@@ -72,7 +77,7 @@ def _identity(spec: EngineSpec) -> Engine:
     return IdentityEngine()
 
 
-register("mbart", _mbart, needs_model=True, samples=True)
+register("hf", _hf, needs_model=True, samples=True)
 # CTranslate2 samples with one random generator per thread, seeded once: a text's sample would depend
 # on what that thread drew before, so it cannot be reproduced per text. It searches (beam, greedy).
 register("ct2", _ct2, needs_model=True)
@@ -93,11 +98,51 @@ def prepare_engine(spec: EngineSpec) -> str:
     return hashlib.sha256(json.dumps(_identity_of(spec, revision)).encode()).hexdigest()[:16]
 
 
+def model_languages(spec: EngineSpec) -> ModelLanguages | None:
+    """What the engine's model translates from and into, read from its tokenizer and config (no weights
+    loaded); None for an engine without a model, which takes any language."""
+    if not needs_model(spec.name):
+        return None
+    return _languages(resolve_model(spec.model, allow_pickle=spec.allow_pickle))
+
+
+@lru_cache(maxsize=4)
+def _languages(path: str) -> ModelLanguages:
+    from babelflow.tasks.engines.model_text import ModelText
+
+    try:
+        return ModelText(path).languages
+    except UnsupportedLanguage as exc:
+        raise UnsupportedPair(f"model {path}: {exc}") from None
+
+
+def source_languages(spec: EngineSpec) -> frozenset[str]:
+    """The languages `--from auto` may choose among: those the model reads (every language babelflow
+    names, for a model that takes any source); mBART-50's for an engine without a model, as the default
+    model's."""
+    languages = model_languages(spec)
+    if languages is None:
+        return frozenset(MBART50)
+    return languages.sources if languages.sources is not None else frozenset(LANGUAGES)
+
+
+def check_languages(spec: EngineSpec, src: str | None, targets: list[str]) -> None:
+    """A pair the model cannot translate is a usage error before any work starts (a Marian en-de model
+    asked for French)."""
+    languages = model_languages(spec)
+    if languages is not None:
+        try:
+            languages.check(src, targets, spec.model)
+        except UnsupportedLanguage as exc:
+            raise UnsupportedPair(str(exc)) from None
+
+
 def _identity_of(spec: EngineSpec, revision: str) -> list:
     """Engine, model, revision and every decoding setting that is not at its default: a setting added
     later (sampling, a seed, several outputs per input) keys its own cache without changing the keys
     that earlier runs wrote."""
-    identity: list = [spec.name, model_label(spec), revision, spec.beams]
+    # "mbart": the name the hf engine had when it ran only mBART-50, kept so that caches stay valid
+    identity: list = ["mbart" if spec.name == "hf" else spec.name, model_label(spec), revision, spec.beams]
     if spec.no_repeat_ngram:
         identity.append(spec.no_repeat_ngram)
     default = EngineSpec()
@@ -136,5 +181,10 @@ class UnknownEngine(ModelNotFound):
     """No engine of that name is registered: a usage error, like a model that is not there."""
 
 
+class UnsupportedPair(ModelNotFound):
+    """The model cannot translate between these languages: a usage error, like a model that is not there."""
+
+
 __all__ = ["DECODING", "ENGINES", "STOP", "Engine", "EngineSpec", "ModelNotFound", "UnknownEngine", "UnsafeModel",
-           "check_engine", "is_loaded", "load_engine", "model_label", "needs_model", "prepare_engine", "register", "samples"]
+           "UnsupportedPair", "check_engine", "check_languages", "is_loaded", "load_engine", "model_label",
+           "model_languages", "needs_model", "prepare_engine", "register", "samples", "source_languages"]

@@ -36,7 +36,7 @@ class ModelNotFound(RuntimeError):
 class EngineSpec:
     """Everything that decides an engine's output; hashable, picklable, sent to workers."""
 
-    name: str = "mbart"
+    name: str = "hf"
     model: str = "facebook/mbart-large-50-many-to-many-mmt"
     beams: int = 1
     max_batch_tokens: int = 8192
@@ -58,7 +58,8 @@ DECODING = ("beams", "no_repeat_ngram", "sample", "topk", "temperature", "seed",
 
 class Engine(Protocol):
     def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[Translation]:
-        """Translate `texts` from mBART code `src` to `tgt`; one result per input, same order."""
+        """Translate `texts` from language `src` to `tgt` (babelflow.languages codes); one result per input,
+        same order."""
         ...
 
     def align(self, sources: Sequence[str], targets: Sequence[str], src: str, tgt: str) -> list[Alignment]:

@@ -1,4 +1,5 @@
-"""mBART-50 on CTranslate2: the same checkpoint converted once, int8 on CPU, bf16 on GPU."""
+"""The same models on CTranslate2 (mBART-50, NLLB-200, M2M-100, Marian): the checkpoint converted once,
+int8 on CPU, bf16 on GPU."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from babelflow.documents import Alignment, Translation
 from babelflow.tasks.engines.base import STOP, EngineSpec, Interrupted, batch_done
 from babelflow.tasks.engines.hub import model_revision, resolve_model, use_safetensors
-from babelflow.tasks.engines.mbart_text import MBartText, token_batches
+from babelflow.tasks.engines.model_text import ModelText, token_batches
 from babelflow.tasks.engines.words import align_from_attention, monotone_alignment
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def converted(path: str, quantization: str, allow_pickle: bool = False) -> str:
 
 
 def _converter(path: str, allow_pickle: bool) -> TransformersConverter:
-    """CTranslate2's converter, loading through transformers as the mBART engine does: never the checkpoint's
+    """CTranslate2's converter, loading through transformers as the hf engine does: never the checkpoint's
     own code, and safetensors unless pickle is allowed (the converter itself passes neither to from_pretrained)."""
     from ctranslate2.converters import TransformersConverter
 
@@ -78,7 +79,7 @@ class CT2Engine:
             device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
         kind, _, index = device.partition(":")
         quantization, compute = ("int8", "int8") if kind == "cpu" else ("bfloat16", "int8_bfloat16")
-        self.text = MBartText(path)
+        self.text = ModelText(path)
         self.translator = ctranslate2.Translator(
             converted(path, quantization, spec.allow_pickle), device=kind, device_index=int(index or 0),
             compute_type=compute,
@@ -88,14 +89,13 @@ class CT2Engine:
     def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[Translation]:
         return self.text.translate(texts, src, tgt, self._translate_pieces)
 
-    def _tokens(self, texts: Sequence[str], lang: str) -> list[list[str]]:
-        tok = self.text.tokenizer
-        tok.src_lang = lang
-        return [tok.convert_ids_to_tokens(ids) for ids in tok(list(texts))["input_ids"]]
+    def _tokens(self, enc: dict[str, list]) -> list[list[str]]:
+        return [self.text.tokenizer.convert_ids_to_tokens(ids) for ids in enc["input_ids"]]
 
     def _translate_pieces(self, texts: list[str], src: str, tgt: str) -> list[str]:
         """Length-sorted batches under the token budget, each decoded no longer than its longest needs."""
-        tokens = self._tokens(texts, src)
+        tokens = self._tokens(self.text.source(texts, src, tgt))
+        prefix = self.text.prefix(tgt)
         limits = [self.text.max_new_tokens(len(t)) for t in tokens]
         order = sorted(range(len(tokens)), key=lambda i: len(tokens[i]))
         tok = self.text.tokenizer
@@ -104,11 +104,12 @@ class CT2Engine:
             if STOP.is_set():
                 raise Interrupted("the run was interrupted")
             out = self.translator.translate_batch(
-                [tokens[i] for i in batch], target_prefix=[[tgt]] * len(batch), beam_size=self.spec.beams,
+                [tokens[i] for i in batch], target_prefix=[prefix] * len(batch) if prefix else None,
+                beam_size=self.spec.beams,
                 no_repeat_ngram_size=self.spec.no_repeat_ngram, max_decoding_length=max(limits[i] for i in batch),
             )
             # Trim each output to its own limit (as alone it would stop there): batch-independent results.
-            ids = [tok.convert_tokens_to_ids(r.hypotheses[0][1 : limits[i] - 1]) for r, i in zip(out, batch)]
+            ids = [tok.convert_tokens_to_ids(r.hypotheses[0][len(prefix) : limits[i] - 1]) for r, i in zip(out, batch)]
             for i, text in zip(batch, tok.batch_decode(ids, skip_special_tokens=True)):
                 results[i] = text.strip()
             batch_done(len(batch))
@@ -117,9 +118,9 @@ class CT2Engine:
     def score(self, sources: Sequence[str], targets: Sequence[str], src: str, tgt: str) -> list[float]:
         """Teacher-forced, by CTranslate2's scorer: the log-probability of each target token after the
         language code, the end token included."""
-        source_tokens = [t[: self.text.max_input + 2] for t in self._tokens(sources, src)]
-        target_tokens = [t[: self.text.max_input + 2] for t in self._tokens(targets, tgt)]  # [tgt_code] text </s>
-        out = self.translator.score_batch(source_tokens, [t[:-1] for t in target_tokens], offset=1,
+        source_tokens = [t[: self.text.max_input + 2] for t in self._tokens(self.text.source(sources, src, tgt))]
+        target_tokens = [t[: self.text.max_input + 2] for t in self._tokens(self.text.target(targets, tgt))]
+        out = self.translator.score_batch(source_tokens, [t[:-1] for t in target_tokens], offset=len(self.text.prefix(tgt)),
                                           max_batch_size=self.spec.max_batch_tokens, batch_type="tokens")
         return [sum(r.log_probs) / len(r.log_probs) if r.log_probs else 0.0 for r in out]
 
@@ -138,10 +139,11 @@ class CT2Engine:
             batch_type="tokens",
         )
         for i, result in zip(fits, out):
-            # attention[t] is for the token at position t + 1 of the target; tokenizer offsets line up
-            # with `[tgt_code] text </s>`, so shift by one to put the language code at index 0.
-            attention = [[0.0] * len(src_enc["input_ids"][i])] + result.attention[0]
+            # Row t is the attention that produced target token t (the prefix's first is the language
+            # token, where there is one), as the tokenizer's offsets count them: checked against
+            # transformers' cross-attention for every family. (It used to be shifted by one.)
             results[i] = align_from_attention(
-                sources[i], targets[i], src_enc["offset_mapping"][i], tgt_enc["offset_mapping"][i], attention
+                sources[i], targets[i], src_enc["offset_mapping"][i], tgt_enc["offset_mapping"][i],
+                result.attention[0],
             )
         return results

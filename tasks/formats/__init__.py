@@ -1,7 +1,7 @@
 """One module per file type: `parse(data, options) -> Parsed` and `render(doc, blocks, tgt) -> bytes`.
 
 `render` gets, for each block of the parsed document, its translation as a Block (text and the spans
-projected onto it), or None for a block that was not translated; `tgt` is the mBART target code.
+projected onto it), or None for a block that was not translated; `tgt` is the target language (babelflow.languages code).
 
 Corpus formats (STREAMING) are read and written in parts instead, so that a corpus of any size is
 processed in flat memory: `read_parts(file, options) -> Iterator[Parsed]` and a `Writer(file, tgt)`

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from babelflow.documents import Block, Document, DocumentError
-from babelflow.languages import RTL, iso
+from babelflow.languages import MBART50, bcp47, is_rtl, script
 from babelflow.tasks.formats import FormatOptions, Parsed
 from babelflow.tasks.formats.docx_direction import clear_direction, complex_script_twins, set_direction
 from babelflow.tasks.formats.docx_paragraph import read_paragraph, set_lang, w, write_paragraph, xml_text
@@ -39,9 +39,10 @@ _OTHER_OFFICE = {"xl/workbook.xml": "an Excel workbook", "ppt/presentation.xml":
 # Word language tags for the mBART codes whose suffix is not the language's region.
 _TAGS = {"ar_AR": "ar-SA", "en_XX": "en-US", "es_XX": "es-ES", "fr_XX": "fr-FR", "ja_XX": "ja-JP",
          "nl_XX": "nl-NL", "pt_XX": "pt-BR", "tl_XX": "fil-PH"}
-_EAST_ASIAN = {"zh", "ja", "ko"}
-# Languages whose script Word formats as complex script: right to left, Indic and Southeast Asian.
-_COMPLEX = RTL | {"hi", "bn", "gu", "mr", "ne", "ta", "te", "ml", "si", "th", "km", "my"}
+_EAST_ASIAN = {"Hans", "Hant", "Jpan", "Hang", "Kore"}
+# Scripts Word formats as complex script (beside right-to-left ones): Indic and Southeast Asian.
+_COMPLEX = {"Deva", "Beng", "Gujr", "Guru", "Orya", "Taml", "Telu", "Knda", "Mlym", "Sinh", "Thai", "Laoo",
+            "Khmr", "Mymr", "Tibt"}
 
 
 @dataclass(frozen=True)
@@ -83,9 +84,9 @@ def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
     skeleton: _Skeleton = doc.skeleton
     package = zipfile.ZipFile(io.BytesIO(skeleton.data))
     lang = _lang_attributes(tgt)
-    rtl = iso(tgt) in RTL
+    rtl = is_rtl(tgt)
     # Direction follows the target; a left-to-right source into a left-to-right target keeps its own.
-    direction = rtl or (doc.src_lang is not None and iso(doc.src_lang) in RTL)
+    direction = rtl or (doc.src_lang is not None and is_rtl(doc.src_lang))
     changed: dict[str, bytes] = {}
     for name, placed in skeleton.parts:
         todo = sorted(((i, blocks[b]) for i, b in placed if blocks[b] is not None), key=lambda t: t[0])
@@ -247,9 +248,9 @@ def _lang_attributes(tgt: str) -> dict[str, str]:
     """The one w:lang attribute for the target's script: w:eastAsia (Chinese, Japanese, Korean), w:bidi
     (complex scripts) or w:val (Latin, Cyrillic, Greek...). The others name the language of text in the
     other scripts (a Latin brand name in Hindi), and w:val="ar-SA" makes LibreOffice change the font."""
-    tag = _TAGS.get(tgt, tgt.replace("_", "-"))
-    script = iso(tgt)
-    return {"eastAsia" if script in _EAST_ASIAN else "bidi" if script in _COMPLEX else "val": tag}
+    name = _TAGS.get(tgt) or (tgt.replace("_", "-") if tgt in MBART50 else bcp47(tgt))
+    written = script(tgt)
+    return {"eastAsia" if written in _EAST_ASIAN else "bidi" if is_rtl(tgt) or written in _COMPLEX else "val": name}
 
 
 def _default_run_properties(styles: Any) -> Any:

@@ -21,7 +21,7 @@ from xml.etree import ElementTree
 from selectolax.lexbor import LexborHTMLParser
 
 from babelflow.documents import Block, Document, DocumentError, Span
-from babelflow.languages import RTL, iso
+from babelflow.languages import is_rtl, tag
 from babelflow.tasks.formats import FormatOptions, Parsed
 from babelflow.tasks.formats.encoding import decode_text
 from babelflow.tasks.formats.html_serialize import DOCTYPE, FOREIGN_ATTRIBUTES, serialize
@@ -152,7 +152,7 @@ def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
             nodes[place.node].text = place.lead + new.text + place.trail
         else:
             runs.append((place, new))
-    lang = iso(tgt)
+    lang = (tag(tgt), is_rtl(tgt))
     for ref in labelled:
         _relabel(nodes[ref], lang)
     for run, new in runs:  # after attributes and labels, so that copies of elements carry them
@@ -625,21 +625,21 @@ def _append_text(el, text: str) -> None:
         el.text = (el.text or "") + text
 
 
-def _set_language(root, lang: str) -> None:
-    """<html> says the target language whatever it said, and rtl for a right-to-left one."""
-    root.set("lang", lang)
+def _set_language(root, lang: tuple[str, bool]) -> None:
+    """<html> says the target language (tag, right to left) whatever it said, and rtl for a right-to-left one."""
+    root.set("lang", lang[0])
     _relabel(root, lang)
-    if lang in RTL:
+    if lang[1]:
         root.set("dir", "rtl")
 
 
-def _relabel(el, lang: str) -> None:
+def _relabel(el, lang: tuple[str, bool]) -> None:
     """An element whose content was translated: the language and direction it declares become the target's."""
     for name in ("lang", "xml:lang"):
         if name in el.attrib:
-            el.set(name, lang)
+            el.set(name, lang[0])
     if el.get("dir", "").strip().lower() in ("ltr", "rtl"):
-        el.set("dir", "rtl" if lang in RTL else "ltr")
+        el.set("dir", "rtl" if lang[1] else "ltr")
 
 
 def _declare_utf8(root) -> None:

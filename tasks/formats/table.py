@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import BinaryIO
 
 from babelflow.documents import Block, Document, DocumentError
+from babelflow.languages import tag
 
 ROWS = 50_000
 
@@ -40,7 +41,7 @@ def cell_texts(blocks: list[Block | None]) -> list[str | None]:
 
 
 def output_column(column: str, tgt: str) -> str:
-    return f"{column}_{tgt.split('_')[0]}"
+    return f"{column}_{tag(tgt)}"
 
 
 def with_translations(table, column: str, tgt: str, blocks: list[Block | None]):

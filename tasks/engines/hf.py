@@ -1,4 +1,5 @@
-"""mBART-50 through Hugging Face transformers: length-sorted batches under a token budget."""
+"""Sequence-to-sequence models through Hugging Face transformers (mBART-50, NLLB-200, M2M-100, Marian):
+length-sorted batches under a token budget."""
 
 from __future__ import annotations
 
@@ -9,14 +10,14 @@ from typing import Sequence
 from babelflow.documents import Alignment, Translation
 from babelflow.tasks.engines.base import STOP, EngineSpec, Interrupted, batch_done
 from babelflow.tasks.engines.hub import resolve_model, use_safetensors
-from babelflow.tasks.engines.mbart_text import MBartText, token_batches
+from babelflow.tasks.engines.model_text import ModelText, token_batches
 from babelflow.tasks.engines.sampling import sampler, uniforms
 from babelflow.tasks.engines.words import align_from_attention, monotone_alignment
 
 log = logging.getLogger(__name__)
 
 
-class MBartEngine:
+class HFEngine:
     def __init__(self, spec: EngineSpec) -> None:
         import torch
         from transformers import AutoModelForSeq2SeqLM
@@ -28,7 +29,7 @@ class MBartEngine:
             device = "cuda" if torch.cuda.is_available() else "cpu"
         self.device = torch.device(device)
         dtype = torch.bfloat16 if self.device.type == "cuda" else torch.float32
-        self.text = MBartText(path)
+        self.text = ModelText(path)
         self.model = AutoModelForSeq2SeqLM.from_pretrained(
             path, dtype=dtype, attn_implementation="sdpa", trust_remote_code=False,
             use_safetensors=use_safetensors(spec.allow_pickle),
@@ -40,10 +41,9 @@ class MBartEngine:
 
     def _translate_pieces(self, texts: list[str], src: str, tgt: str) -> list[str]:
         tok = self.text.tokenizer
-        tok.src_lang = src
-        ids = tok(texts)["input_ids"]
+        ids = self.text.source(texts, src, tgt)["input_ids"]
         order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
-        forced_bos = tok.convert_tokens_to_ids(tgt)
+        forced_bos = self.text.forced_start(tgt)
         results: list[str] = [""] * len(texts)
         for batch in token_batches(order, [len(x) for x in ids], self.spec.max_batch_tokens):
             draws = None
@@ -56,7 +56,7 @@ class MBartEngine:
             batch_done(len(batch))
         return results
 
-    def _generate(self, batch: list[list[int]], forced_bos: int, draws=None) -> list[list[int]]:
+    def _generate(self, batch: list[list[int]], forced_bos: int | None, draws=None) -> list[list[int]]:
         """Output ids per input; on CUDA out-of-memory the batch is halved and retried. With `draws`
         (each row's uniform numbers), each token is sampled from its row's own draws."""
         import torch
@@ -139,10 +139,10 @@ class MBartEngine:
         import torch
 
         tok = self.text.tokenizer
-        tok.src_lang = src
-        src_ids = [x[: self.text.max_input + 2] for x in tok(list(sources))["input_ids"]]
-        tok.src_lang = tgt  # `[tgt_code] text </s>`: the code is forced, so not scored
-        tgt_ids = [x[: self.text.max_input + 2] for x in tok(list(targets))["input_ids"]]
+        src_ids = [x[: self.text.max_input + 2] for x in self.text.source(sources, src, tgt)["input_ids"]]
+        # `[tgt_code] text </s>`: the code is forced, so not scored (Marian: `text </s>`, all scored)
+        tgt_ids = [x[: self.text.max_input + 2] for x in self.text.target(targets, tgt)["input_ids"]]
+        first = 1 if self.text.languages.tagged else 0
         lengths = [len(a) + len(b) for a, b in zip(src_ids, tgt_ids)]
         start_id = self.model.config.decoder_start_token_id
         vocab = self.model.config.vocab_size
@@ -163,7 +163,7 @@ class MBartEngine:
             picked = picked.squeeze(-1).cpu()
             for row, i in enumerate(batch):
                 n = len(tgt_ids[i])
-                results[i] = float(picked[row, 1:n].mean()) if n > 1 else 0.0
+                results[i] = float(picked[row, first:n].mean()) if n > first else 0.0
         return results
 
 
