@@ -12,20 +12,17 @@ from a right-to-left source into a left-to-right language they, and the styles, 
 from __future__ import annotations
 
 import io
-import posixpath
 import zipfile
-import zlib
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
 
 from babelflow.documents import Block, Document, DocumentError
 from babelflow.languages import MBART50, bcp47, is_rtl, script
 from babelflow.tasks.formats import FormatOptions, Parsed
+from babelflow.tasks.formats.package import open_package, read_xml, related, repackage, serialize_xml
 from babelflow.tasks.formats.docx_direction import clear_direction, complex_script_twins, set_direction
 from babelflow.tasks.formats.docx_paragraph import read_paragraph, set_lang, w, write_paragraph, xml_text
 
-_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 _P, _TEXTBOX = w("p"), w("txbxContent")
 # Relationship types (by their last path segment) of the parts besides the body that hold text.
@@ -33,7 +30,6 @@ _TEXT_PARTS = ("header", "footer", "footnotes", "endnotes", "comments", "glossar
 _DC, _CP = "http://purl.org/dc/elements/1.1/", "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
 # Core properties a reader sees; the company (docProps/app.xml) is a name and stays as it is.
 _PROPERTIES = (f"{{{_DC}}}title", f"{{{_DC}}}subject", f"{{{_DC}}}description", f"{{{_CP}}}keywords")
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _OTHER_OFFICE = {"xl/workbook.xml": "an Excel workbook", "ppt/presentation.xml": "a PowerPoint presentation"}
 
 # Word language tags for the mBART codes whose suffix is not the language's region.
@@ -56,12 +52,12 @@ class _Skeleton:
 
 
 def parse(data: bytes, options: FormatOptions) -> Parsed:
-    package = _open(data)
+    package = open_package(data, "DOCX")
     main = _main_part(package)
     blocks: list[Block] = []
     parts = []
-    for name in [main, *_related(package, main, _TEXT_PARTS)]:
-        root = _xml(package, name)
+    for name in [main, *related(package, main, _TEXT_PARTS)]:
+        root = read_xml(package, name)
         if name == main and root.tag != w("document"):
             raise DocumentError(f"{main} is not a WordprocessingML document (Strict Open XML is not supported)")
         paragraphs = list(root.iter(_P))
@@ -74,9 +70,9 @@ def parse(data: bytes, options: FormatOptions) -> Parsed:
                 blocks.append(Block(para.text, para.spans, translatable=bool(para.text.strip())))
         placed = [(i, block_of[i]) for i in block_of] + [(i, block_of[_origin(i, mirrors)]) for i in mirrors]
         parts.append((name, tuple(placed)))
-    styles = next(iter(_related(package, main, ("styles",))), None)
+    styles = next(iter(related(package, main, ("styles",))), None)
     if styles:
-        _xml(package, styles)  # a broken styles part fails the document here, not once per target language
+        read_xml(package, styles)  # a broken styles part fails the document here, not once per target language
     return Parsed(blocks, _Skeleton(data, tuple(parts), styles, _read_properties(package, blocks)))
 
 
@@ -92,34 +88,34 @@ def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
         todo = sorted(((i, blocks[b]) for i, b in placed if blocks[b] is not None), key=lambda t: t[0])
         if not todo and not direction:
             continue
-        root = _xml(package, name)
+        root = read_xml(package, name)
         paragraphs = list(root.iter(_P))
         for index, block in reversed(todo):  # text boxes first: their paragraphs move with their anchor
             write_paragraph(paragraphs[index], block, lang)
         if direction:
             set_direction(root, rtl)
-        changed[name] = _serialize(root)
+        changed[name] = serialize_xml(root)
     if skeleton.styles:
-        root = _xml(package, skeleton.styles)
+        root = read_xml(package, skeleton.styles)
         set_lang(_default_run_properties(root), lang)
         if rtl:
             for rpr in root.iter(w("rPr")):
                 complex_script_twins(rpr)
         elif direction:  # no style or default keeps the paragraphs of a right-to-left source right to left
             clear_direction(root)
-        changed[skeleton.styles] = _serialize(root)
+        changed[skeleton.styles] = serialize_xml(root)
     if skeleton.properties:
         changed.update(_write_properties(package, skeleton.properties, blocks))
-    return _repackage(package, changed)
+    return repackage(package, changed)
 
 
 def _read_properties(package: zipfile.ZipFile, blocks: list[Block]) -> tuple[str, tuple[tuple[str, int], ...]] | None:
     """Title, subject, description and keywords with text become blocks (appended to `blocks`)."""
-    name = next(iter(_related(package, "", ("core-properties",))), None)
+    name = next(iter(related(package, "", ("core-properties",))), None)
     if name is None:
         return None
     placed = []
-    for element in _xml(package, name):
+    for element in read_xml(package, name):
         if element.tag in _PROPERTIES and (element.text or "").strip():
             placed.append((element.tag, len(blocks)))
             blocks.append(Block(element.text, []))
@@ -132,87 +128,19 @@ def _write_properties(package: zipfile.ZipFile, properties: tuple[str, tuple[tup
     todo = {tag: blocks[b] for tag, b in placed if blocks[b] is not None}
     if not todo:
         return {}
-    root = _xml(package, name)
+    root = read_xml(package, name)
     for element in root:
         if element.tag in todo:
             element.text = xml_text(todo[element.tag].text)
-    return {name: _serialize(root)}
-
-
-_MAX_UNPACKED = 1 << 30  # XML and media of the largest real documents stay far below this
-_MAX_RATIO = 1000  # XML compresses up to ~100x; a bomb's zeros compress ~1000x
-
-
-def _open(data: bytes) -> zipfile.ZipFile:
-    if data.startswith(_OLE2):
-        raise DocumentError("an OLE2 compound file (a legacy .doc, or a password-protected document), "
-                            "not a DOCX package")
-    try:
-        package = zipfile.ZipFile(io.BytesIO(data))
-        _check_members(package)
-        broken = package.testzip()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, NotImplementedError,
-            RuntimeError, ValueError) as exc:
-        raise DocumentError(f"not a readable DOCX package (zip): {exc}") from exc
-    if broken is not None:
-        raise DocumentError(f"corrupt DOCX package: zip member {broken} fails its CRC check")
-    return package
-
-
-def _check_members(package: zipfile.ZipFile) -> None:
-    """Refuse zip bombs and path tricks before anything is decompressed. A member never yields more
-    than its declared size, so the declared sizes are what to check."""
-    infos = package.infolist()
-    total = sum(i.file_size for i in infos)
-    if total > _MAX_UNPACKED:
-        raise DocumentError(f"the DOCX package would unpack to {total:,} bytes, over the {_MAX_UNPACKED:,} limit")
-    for info in infos:
-        if info.file_size > (1 << 20) and info.file_size > _MAX_RATIO * max(info.compress_size, 1):
-            raise DocumentError(f"zip member {info.filename} expands {info.file_size // max(info.compress_size, 1)}x"
-                                " (a zip bomb?)")
-        if info.filename.startswith(("/", "\\")) or ".." in info.filename.replace("\\", "/").split("/"):
-            raise DocumentError(f"unsafe zip member name {info.filename!r}")
+    return {name: serialize_xml(root)}
 
 
 def _main_part(package: zipfile.ZipFile) -> str:
-    main = next(iter(_related(package, "", ("officeDocument",))), "word/document.xml")
+    main = next(iter(related(package, "", ("officeDocument",))), "word/document.xml")
     if main not in package.NameToInfo:
         other = next((what for name, what in _OTHER_OFFICE.items() if name in package.NameToInfo), None)
         raise DocumentError(f"no {main} in the package: not a Word document" + (f" but {other}" if other else ""))
     return main
-
-
-def _related(package: zipfile.ZipFile, source: str, kinds: tuple[str, ...]) -> list[str]:
-    """Parts that `source` ('' for the package) relates to with one of these relationship types, in order."""
-    folder, base = posixpath.split(source)
-    rels = posixpath.join(folder, "_rels", f"{base}.rels")
-    if rels not in package.NameToInfo:
-        return []
-    by_lower = {name.lower(): name for name in package.NameToInfo}
-    found: list[str] = []
-    for rel in _xml(package, rels).iter(_RELS):
-        if rel.get("TargetMode") == "External" or rel.get("Type", "").rsplit("/", 1)[-1] not in kinds:
-            continue
-        target = unquote(rel.get("Target", ""))
-        path = posixpath.normpath(target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target))
-        name = by_lower.get(path.lower())
-        if name and name not in found:
-            found.append(name)
-    return found
-
-
-def _xml(package: zipfile.ZipFile, name: str) -> Any:
-    """A part's root element; external entities are never resolved and DTDs (which OPC forbids) refused."""
-    from lxml import etree
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
-    try:
-        root = etree.fromstring(package.read(name), parser)
-    except etree.XMLSyntaxError as exc:
-        raise DocumentError(f"{name}: XML does not parse: {exc}") from exc
-    if root.getroottree().docinfo.doctype:
-        raise DocumentError(f"{name}: has a DTD, which Office Open XML does not allow")
-    return root
 
 
 def _mirrors(root: Any, paragraphs: list[Any]) -> dict[int, int]:
@@ -263,25 +191,3 @@ def _default_run_properties(styles: Any) -> Any:
             parent.insert(0, child)
         parent = child
     return parent
-
-
-def _serialize(root: Any) -> bytes:
-    from lxml import etree
-
-    tree = root.getroottree()
-    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8", standalone=tree.docinfo.standalone)
-
-
-def _repackage(package: zipfile.ZipFile, changed: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as z:
-        for info in package.infolist():
-            copy = zipfile.ZipInfo(info.filename, info.date_time)
-            copy.compress_type = info.compress_type
-            copy.external_attr = info.external_attr
-            copy.create_system = info.create_system
-            copy.comment = info.comment
-            z.writestr(copy, changed[info.filename] if info.filename in changed else package.read(info.filename))
-        z.comment = package.comment
-    return out.getvalue()
-
