@@ -8,7 +8,8 @@ from pathlib import PurePosixPath
 EXTENSIONS = {
     ".txt": "txt", ".parquet": "parquet", ".jsonl": "jsonl", ".csv": "csv",
     ".html": "html", ".htm": "html", ".xhtml": "html", ".md": "markdown", ".markdown": "markdown",
-    ".docx": "docx", ".arrow": "arrow", ".json": "hf_metadata",
+    ".docx": "docx", ".arrow": "arrow", ".json": "hf_metadata", ".pptx": "pptx", ".xlsx": "xlsx", ".odt": "odt",
+    ".srt": "subtitles", ".vtt": "subtitles",
 }
 # Corpora: blocks are independent records (each gets its own source language under --from auto),
 # read and written in parts.

@@ -117,7 +117,7 @@ def test_long_paragraph_sentence_is_translated_whole(cli, sources, tmp_path, tin
 def test_unreadable_documents_fail_alone(cli, sources, tmp_path) -> None:
     (sources / "binary.txt").write_bytes(b"\x00\x01\x02PNG\x00" * 100)
     (sources / "broken.parquet").write_bytes(b"PAR1 not really parquet")
-    (sources / "slides.pptx").write_bytes(b"PK\x03\x04")
+    (sources / "slides.key").write_bytes(b"PK\x03\x04")
     (sources / "nocol.jsonl").write_text('{"body": "no text key"}\n')
     dest = tmp_path / "out"
     code, out, err = cli("translate", sources, "--to", "fr,de", "--from", "en", "--out", dest, "--engine", "pseudo")
@@ -125,10 +125,10 @@ def test_unreadable_documents_fail_alone(cli, sources, tmp_path) -> None:
     rows = pq.read_table(dest / "manifest.parquet").to_pylist()
     assert len(rows) == 9 * 2
     failed = {(Path(r["source"]).name, r["tgt_lang"]): r["error"] for r in rows if r["status"] == "error"}
-    assert {name for name, _ in failed} == {"binary.txt", "broken.parquet", "slides.pptx", "nocol.jsonl"}
+    assert {name for name, _ in failed} == {"binary.txt", "broken.parquet", "slides.key", "nocol.jsonl"}
     assert "binary" in failed[("binary.txt", "fr_XX")]
     assert "Parquet" in failed[("broken.parquet", "de_DE")]
-    assert "unsupported format" in failed[("slides.pptx", "fr_XX")]
+    assert "unsupported format" in failed[("slides.key", "fr_XX")]
     assert "'text'" in failed[("nocol.jsonl", "fr_XX")]
     assert "FAILED" in err and "4 failed" not in out and "8 failed" in out
     assert not (dest / "fr" / "binary.txt").exists()
