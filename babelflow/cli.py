@@ -384,8 +384,8 @@ def cmd_languages(args: argparse.Namespace) -> int:
     print(f"# {args.model}: {languages.family}, from {sources} into {into} language{'' if into == 1 else 's'}")
     codes = (languages.sources or frozenset()) | languages.targets
     for code in sorted(codes, key=lambda c: (language_name(c), c)):
-        into, source = code in languages.targets, languages.sources is None or code in languages.sources
-        sides = "from, into" if into and source else "into" if into else "from"
+        target, source = code in languages.targets, languages.sources is None or code in languages.sources
+        sides = "from, into" if target and source else "into" if target else "from"
         print(f"{iso(code):<5}{code:<10}{languages.tokens.get(code, ''):<12}{sides:<12}{language_name(code)}")
     return 0
 

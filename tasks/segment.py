@@ -30,7 +30,7 @@ _CONTINUATION = re.compile(r"[a-zà-ÿ\u0100-\u024f\u0430-\u045f,;:()\]}.!?]")
 _IDEOGRAPHIC = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _SENTENCE_END = "。！？.!?」』）)"
 _PROSE_LINE = (40, 3)  # characters, words
-_STAND_IN = "Xxx"  # a word as the segmenter sees it: capitalised, not an initial ("to `a`. Then" ends at "."')
+_STAND_IN = "Xxx"  # a word as the segmenter sees it: capitalised, not an initial ("to `a`. Then" ends at ".")
 
 
 def split_sentences(text: str, lang: str) -> list[Span]:
@@ -132,6 +132,8 @@ def _sentences(block: Block, lang: str) -> list[Span]:
     ends = [point + (k + 1) * len(_STAND_IN) for k, point in enumerate(points)]  # each stand-in's end in `filled`
 
     def back(x: int) -> int:
-        return x - bisect_right(ends, x) * len(_STAND_IN)
+        """A cut inside a stand-in (only a bounded piece's cut could fall there) goes to its point."""
+        k = bisect_right(ends, x)
+        return x - k * len(_STAND_IN) if k == len(points) or x <= ends[k] - len(_STAND_IN) else points[k]
 
     return [(back(start), back(end)) for start, end in split_sentences(filled, lang)]
