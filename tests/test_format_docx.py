@@ -691,3 +691,33 @@ def test_bad_documents_fail_alone(cli, tmp_path) -> None:
     assert "zip member word/document.xml fails its CRC check" in errors["crc.docx"]
     assert "not a readable DOCX package" in errors["damaged.docx"]
     assert not any((tmp_path / "out" / "fr" / name).exists() for name in errors)
+
+
+def test_core_properties_are_the_part_the_standard_relationship_names(cli, tmp_path) -> None:
+    """Packages in the wild relate a second core-properties part with the misspelt type
+    `officedocument/2006/.../core-properties`; Office reads only the standard one, and so do we."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("A short report.")
+    document.core_properties.title = "Quarterly report"
+    built = io.BytesIO()
+    document.save(built)
+    wrong = ('<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"'
+             ' xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Stale title</dc:title></cp:coreProperties>')
+    src = tmp_path / "src"
+    src.mkdir()
+    with zipfile.ZipFile(built) as old, zipfile.ZipFile(src / "two-cores.docx", "w") as new:
+        for info in old.infolist():
+            data = old.read(info.filename)
+            if info.filename == "_rels/.rels":
+                data = data.replace(b"<Relationship ", b'<Relationship Id="rIdStale" Type="http://schemas.openxmlformats'
+                                    b'.org/officedocument/2006/relationships/metadata/core-properties"'
+                                    b' Target="docProps/stale.xml"/><Relationship ', 1)
+            new.writestr(info, data)
+        new.writestr("docProps/stale.xml", wrong)
+    code, said, err = cli("translate", src, "--to", "fr", "--from", "en", "--engine", "pseudo", "--out", tmp_path / "out")
+    assert code == 0, said + err
+    with zipfile.ZipFile(tmp_path / "out" / "fr" / "two-cores.docx") as out:
+        assert pseudo("Quarterly report").encode() in out.read("docProps/core.xml")
+        assert out.read("docProps/stale.xml") == wrong.encode()

@@ -17,24 +17,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from babelflow.documents import Block, Document, DocumentError
-from babelflow.languages import MBART50, bcp47, is_rtl, script
+from babelflow.languages import is_rtl, script
 from babelflow.tasks.formats import FormatOptions, Parsed
+from babelflow.tasks.formats.office import language_tag, read_properties, write_properties
 from babelflow.tasks.formats.package import open_package, read_xml, related, repackage, serialize_xml
 from babelflow.tasks.formats.docx_direction import clear_direction, complex_script_twins, set_direction
-from babelflow.tasks.formats.docx_paragraph import read_paragraph, set_lang, w, write_paragraph, xml_text
+from babelflow.tasks.formats.docx_paragraph import read_paragraph, set_lang, w, write_paragraph
 
 _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 _P, _TEXTBOX = w("p"), w("txbxContent")
 # Relationship types (by their last path segment) of the parts besides the body that hold text.
 _TEXT_PARTS = ("header", "footer", "footnotes", "endnotes", "comments", "glossaryDocument")
-_DC, _CP = "http://purl.org/dc/elements/1.1/", "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
-# Core properties a reader sees; the company (docProps/app.xml) is a name and stays as it is.
-_PROPERTIES = (f"{{{_DC}}}title", f"{{{_DC}}}subject", f"{{{_DC}}}description", f"{{{_CP}}}keywords")
 _OTHER_OFFICE = {"xl/workbook.xml": "an Excel workbook", "ppt/presentation.xml": "a PowerPoint presentation"}
 
-# Word language tags for the mBART codes whose suffix is not the language's region.
-_TAGS = {"ar_AR": "ar-SA", "en_XX": "en-US", "es_XX": "es-ES", "fr_XX": "fr-FR", "ja_XX": "ja-JP",
-         "nl_XX": "nl-NL", "pt_XX": "pt-BR", "tl_XX": "fil-PH"}
 _EAST_ASIAN = {"Hans", "Hant", "Jpan", "Hang", "Kore"}
 # Scripts Word formats as complex script (beside right-to-left ones): Indic and Southeast Asian.
 _COMPLEX = {"Deva", "Beng", "Gujr", "Guru", "Orya", "Taml", "Telu", "Knda", "Mlym", "Sinh", "Thai", "Laoo",
@@ -73,7 +68,7 @@ def parse(data: bytes, options: FormatOptions) -> Parsed:
     styles = next(iter(related(package, main, ("styles",))), None)
     if styles:
         read_xml(package, styles)  # a broken styles part fails the document here, not once per target language
-    return Parsed(blocks, _Skeleton(data, tuple(parts), styles, _read_properties(package, blocks)))
+    return Parsed(blocks, _Skeleton(data, tuple(parts), styles, read_properties(package, blocks)))
 
 
 def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
@@ -105,34 +100,8 @@ def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
             clear_direction(root)
         changed[skeleton.styles] = serialize_xml(root)
     if skeleton.properties:
-        changed.update(_write_properties(package, skeleton.properties, blocks))
+        changed.update(write_properties(package, skeleton.properties, blocks))
     return repackage(package, changed)
-
-
-def _read_properties(package: zipfile.ZipFile, blocks: list[Block]) -> tuple[str, tuple[tuple[str, int], ...]] | None:
-    """Title, subject, description and keywords with text become blocks (appended to `blocks`)."""
-    name = next(iter(related(package, "", ("core-properties",))), None)
-    if name is None:
-        return None
-    placed = []
-    for element in read_xml(package, name):
-        if element.tag in _PROPERTIES and (element.text or "").strip():
-            placed.append((element.tag, len(blocks)))
-            blocks.append(Block(element.text, []))
-    return (name, tuple(placed)) if placed else None
-
-
-def _write_properties(package: zipfile.ZipFile, properties: tuple[str, tuple[tuple[str, int], ...]],
-                      blocks: list[Block | None]) -> dict[str, bytes]:
-    name, placed = properties
-    todo = {tag: blocks[b] for tag, b in placed if blocks[b] is not None}
-    if not todo:
-        return {}
-    root = read_xml(package, name)
-    for element in root:
-        if element.tag in todo:
-            element.text = xml_text(todo[element.tag].text)
-    return {name: serialize_xml(root)}
 
 
 def _main_part(package: zipfile.ZipFile) -> str:
@@ -176,7 +145,7 @@ def _lang_attributes(tgt: str) -> dict[str, str]:
     """The one w:lang attribute for the target's script: w:eastAsia (Chinese, Japanese, Korean), w:bidi
     (complex scripts) or w:val (Latin, Cyrillic, Greek...). The others name the language of text in the
     other scripts (a Latin brand name in Hindi), and w:val="ar-SA" makes LibreOffice change the font."""
-    name = _TAGS.get(tgt) or (tgt.replace("_", "-") if tgt in MBART50 else bcp47(tgt))
+    name = language_tag(tgt)
     written = script(tgt)
     return {"eastAsia" if written in _EAST_ASIAN else "bidi" if is_rtl(tgt) or written in _COMPLEX else "val": name}
 

@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from babelflow.documents import Block, Span
-from babelflow.languages import MBART50, bcp47
-from babelflow.tasks.formats.docx import _TAGS
 from babelflow.tasks.formats.docx_paragraph import xml_text
 from babelflow.tasks.formats.spans import pieces
 
@@ -43,11 +41,6 @@ _PROOFING = ("lang", "altLang", "dirty", "err", "smtClean", "smtId")
 _STALE = ("dirty", "err")
 _EAST_ASIAN = frozenset(("zh", "ja", "ko"))
 _LINE = re.compile("(\n)")
-
-
-def language_tag(tgt: str) -> str:
-    """The tag PowerPoint writes for the target: a region form for mBART-50's codes, as Word's (`fr-FR`)."""
-    return _TAGS.get(tgt) or (tgt.replace("_", "-") if tgt in MBART50 else bcp47(tgt))
 
 
 def _east_asian(tag: str | None) -> bool:

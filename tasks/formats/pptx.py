@@ -35,9 +35,8 @@ from urllib.parse import unquote
 from babelflow.documents import Block, Document, DocumentError
 from babelflow.languages import is_rtl
 from babelflow.tasks.formats import FormatOptions, Parsed
-from babelflow.tasks.formats.docx import _PROPERTIES, _write_properties
-from babelflow.tasks.formats.drawingml import (P, a, block_of, language_tag, read_paragraph, set_field_lang, set_lang,
-                                                 write_paragraph)
+from babelflow.tasks.formats.office import language_tag, read_properties, write_properties
+from babelflow.tasks.formats.drawingml import P, a, block_of, read_paragraph, set_field_lang, set_lang, write_paragraph
 from babelflow.tasks.formats.package import open_package, read_xml, repackage, serialize_xml
 
 _PML = "http://schemas.openxmlformats.org/presentationml/2006/main"
@@ -45,7 +44,6 @@ _CHART = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 _R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
-_CORE = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
 _OTHER_OFFICE = {"word/document.xml": "a Word document", "xl/workbook.xml": "an Excel workbook"}
 
 
@@ -105,7 +103,7 @@ def parse(data: bytes, options: FormatOptions) -> Parsed:
             diagrams += [(para, block_at[i]) for i, para in enumerate(paragraphs)]
         if paragraphs:
             parts.append(_Part(name, kind, tuple(block_at.items())))
-    return Parsed(blocks, _Skeleton(data, main, tuple(parts), _read_properties(package, blocks)))
+    return Parsed(blocks, _Skeleton(data, main, tuple(parts), read_properties(package, blocks)))
 
 
 def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
@@ -144,22 +142,8 @@ def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
                 set_lang(props, tag)
         changed[skeleton.presentation] = serialize_xml(presentation)
     if skeleton.properties:
-        changed.update(_write_properties(package, skeleton.properties, blocks))
+        changed.update(write_properties(package, skeleton.properties, blocks))
     return repackage(package, changed)
-
-
-def _read_properties(package: zipfile.ZipFile, blocks: list[Block]) -> tuple[str, tuple[tuple[str, int], ...]] | None:
-    """Title, subject, description and keywords with text become blocks (appended to `blocks`). The core
-    properties part is the one related with the standard type: PowerPoint reads no other."""
-    name = next((name for rid, kind, name in _relationships(package, "", types=True) if kind == _CORE), None)
-    if name is None:
-        return None
-    placed = []
-    for element in read_xml(package, name):
-        if element.tag in _PROPERTIES and (element.text or "").strip():
-            placed.append((element.tag, len(blocks)))
-            blocks.append(Block(element.text, []))
-    return (name, tuple(placed)) if placed else None
 
 
 def _main_part(package: zipfile.ZipFile) -> str:
@@ -179,8 +163,8 @@ def _localname(tag: Any) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def _relationships(package: zipfile.ZipFile, source: str, types: bool = False) -> list[tuple[str, str, str]]:
-    """(id, type's last segment or with `types` the whole type, part name) of the internal relationships of
+def _relationships(package: zipfile.ZipFile, source: str) -> list[tuple[str, str, str]]:
+    """(id, type's last segment, part name) of the internal relationships of
     `source` ('' for the package) whose target is in the package, in order."""
     folder, base = posixpath.split(source)
     rels = posixpath.join(folder, "_rels", f"{base}.rels")
@@ -194,8 +178,7 @@ def _relationships(package: zipfile.ZipFile, source: str, types: bool = False) -
         target = unquote(rel.get("Target", ""))
         path = posixpath.normpath(target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target))
         if name := by_lower.get(path.lower()):
-            kind = rel.get("Type", "")
-            out.append((rel.get("Id", ""), kind if types else kind.rsplit("/", 1)[-1], name))
+            out.append((rel.get("Id", ""), rel.get("Type", "").rsplit("/", 1)[-1], name))
     return out
 
 

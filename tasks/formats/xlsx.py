@@ -36,7 +36,7 @@ from lxml import etree
 from babelflow.documents import Block, Document, DocumentError, Span, has_letters
 from babelflow.languages import is_rtl
 from babelflow.tasks.formats import FormatOptions, Parsed
-from babelflow.tasks.formats.docx import _read_properties, _write_properties
+from babelflow.tasks.formats.office import read_properties, write_properties
 from babelflow.tasks.formats.package import open_package, read_xml, related, repackage, serialize_xml
 from babelflow.tasks.formats.spans import pieces
 
@@ -152,7 +152,7 @@ def parse(data: bytes, options: FormatOptions) -> Parsed:
             items = read_xml(package, threads).iter(_THREAD)
             placed = [(("thread", i), block(*_read_thread(c))) for i, c in enumerate(items)]
             parts.append(_Part(threads, "threads", tuple(placed)))
-    properties = _read_properties(package, blocks)
+    properties = read_properties(package, blocks)
     kept_parts = tuple(p for p in parts if p.placed or p.filters or p.kind == "worksheet")
     return Parsed(blocks, _Skeleton(data, kept_parts, properties))
 
@@ -195,7 +195,7 @@ def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
             changed[part.name] = serialize_xml(root)
     if skeleton.properties:
         differ = [b if b is not None and _differs(a, b) else None for a, b in zip(doc.blocks, blocks)]
-        changed.update(_write_properties(package, skeleton.properties, differ))
+        changed.update(write_properties(package, skeleton.properties, differ))
     return repackage(package, changed)
 
 
