@@ -62,6 +62,17 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "corpus: needs the shared corpus; skips without it (fails in CI)")
 
 
+# The files that take longest (minutes each, mostly killing and restarting runs): run first, so that
+# the two xdist workers, which take the next file when free, finish together rather than one of them
+# starting the longest file last.
+_SLOW_FIRST = ("test_interrupts.py", "test_resume.py", "test_ray.py", "test_back_translate.py", "test_translate_cli.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(_SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Marked tests meet `corpus()` before their fixtures, which would otherwise read the missing files."""
