@@ -341,6 +341,12 @@ def is_rtl(code: str) -> bool:
     return _get(code).script in _RTL_SCRIPTS
 
 
+def sets_direction(src: str | None, tgt: str) -> bool:
+    """Whether a translation writes the text direction: into a right-to-left language, and out of one (its
+    right-to-left marks become left-to-right); between left-to-right languages a document keeps its own."""
+    return is_rtl(tgt) or (src is not None and is_rtl(src))
+
+
 def _written_in(scripts: frozenset[str]) -> set[str]:
     """`iso()` values whose language, as a bare code means it, is written in one of `scripts`."""
     return {lang for lang in _ISO.values() if FACTS[_BY_LANGUAGE[lang]].script in scripts}

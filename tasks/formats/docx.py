@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from babelflow.documents import Block, Document, DocumentError
-from babelflow.languages import is_rtl, script
+from babelflow.languages import is_rtl, script, sets_direction
 from babelflow.tasks.formats import FormatOptions, Parsed
-from babelflow.tasks.formats.office import language_tag, read_properties, write_properties
+from babelflow.tasks.formats.office import language_tag, main_part, read_properties, write_properties
 from babelflow.tasks.formats.package import open_package, read_xml, related, repackage, serialize_xml
 from babelflow.tasks.formats.docx_direction import clear_direction, complex_script_twins, set_direction
 from babelflow.tasks.formats.docx_paragraph import read_paragraph, set_lang, w, write_paragraph
@@ -28,7 +28,6 @@ _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 _P, _TEXTBOX = w("p"), w("txbxContent")
 # Relationship types (by their last path segment) of the parts besides the body that hold text.
 _TEXT_PARTS = ("header", "footer", "footnotes", "endnotes", "comments", "glossaryDocument")
-_OTHER_OFFICE = {"xl/workbook.xml": "an Excel workbook", "ppt/presentation.xml": "a PowerPoint presentation"}
 
 _EAST_ASIAN = {"Hans", "Hant", "Jpan", "Hang", "Kore"}
 # Scripts Word formats as complex script (beside right-to-left ones): Indic and Southeast Asian.
@@ -48,7 +47,7 @@ class _Skeleton:
 
 def parse(data: bytes, options: FormatOptions) -> Parsed:
     package = open_package(data, "DOCX")
-    main = _main_part(package)
+    main = main_part(package, "DOCX")
     blocks: list[Block] = []
     parts = []
     for name in [main, *related(package, main, _TEXT_PARTS)]:
@@ -76,8 +75,7 @@ def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
     package = zipfile.ZipFile(io.BytesIO(skeleton.data))
     lang = _lang_attributes(tgt)
     rtl = is_rtl(tgt)
-    # Direction follows the target; a left-to-right source into a left-to-right target keeps its own.
-    direction = rtl or (doc.src_lang is not None and is_rtl(doc.src_lang))
+    direction = sets_direction(doc.src_lang, tgt)
     changed: dict[str, bytes] = {}
     for name, placed in skeleton.parts:
         todo = sorted(((i, blocks[b]) for i, b in placed if blocks[b] is not None), key=lambda t: t[0])
@@ -102,14 +100,6 @@ def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
     if skeleton.properties:
         changed.update(write_properties(package, skeleton.properties, blocks))
     return repackage(package, changed)
-
-
-def _main_part(package: zipfile.ZipFile) -> str:
-    main = next(iter(related(package, "", ("officeDocument",))), "word/document.xml")
-    if main not in package.NameToInfo:
-        other = next((what for name, what in _OTHER_OFFICE.items() if name in package.NameToInfo), None)
-        raise DocumentError(f"no {main} in the package: not a Word document" + (f" but {other}" if other else ""))
-    return main
 
 
 def _mirrors(root: Any, paragraphs: list[Any]) -> dict[int, int]:

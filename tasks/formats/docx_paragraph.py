@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from babelflow.documents import Block, Span
-from babelflow.tasks.formats.spans import pieces
+from babelflow.tasks.formats.spans import nest
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
@@ -227,24 +227,7 @@ class _Writer:
         self.breaks: dict[int, int] = {}  # format ref -> line breaks written in it
 
     def write(self, p: Any, text: str, spans: list[Span]) -> None:
-        stack: list[tuple[int, Any]] = []  # open wrapper copies: (ref, element that takes the runs)
-        ranges: dict[int, list[tuple[int, int]]] = {}
-        for a, b, ref in spans:
-            if b > a:
-                ranges.setdefault(ref, []).append((a, b))
-        for piece in pieces(text, spans):
-            refs = set(piece.refs)
-            if piece.atom is not None:  # an object at the edge of a wrapper it sat in stays inside
-                refs |= {r for r in self.para.inside.get(piece.atom, ())
-                         if any(a <= piece.start <= b for a, b in ranges.get(r, ()))}
-            chain = self.chain(tuple(sorted(refs)))
-            depth = 0
-            while depth < min(len(stack), len(chain)) and stack[depth][0] == chain[depth]:
-                depth += 1
-            del stack[depth:]
-            for ref in chain[depth:]:
-                stack.append((ref, self.open_wrapper(stack[-1][1] if stack else p, ref)))
-            parent = stack[-1][1] if stack else p
+        for parent, piece in nest(p, text, spans, self.para.inside, self.chain, self.open_wrapper):
             if piece.atom is None:
                 self.text_run(parent, piece.refs, text[piece.start:piece.end])
             elif piece.atom in self.para.objects:

@@ -44,11 +44,11 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from babelflow.documents import Block, Document, DocumentError, Span
-from babelflow.languages import MBART50, bcp47, is_rtl, script
+from babelflow.languages import MBART50, bcp47, is_rtl, script, sets_direction
 from babelflow.tasks.formats import FormatOptions, Parsed
 from babelflow.tasks.formats.docx_paragraph import xml_text
 from babelflow.tasks.formats.package import open_package, read_xml, repackage, serialize_xml
-from babelflow.tasks.formats.spans import pieces
+from babelflow.tasks.formats.spans import nest
 
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
@@ -151,9 +151,7 @@ def parse(data: bytes, options: FormatOptions) -> Parsed:
 def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
     skeleton: _Skeleton = doc.skeleton
     package = zipfile.ZipFile(io.BytesIO(skeleton.data))
-    # Direction follows the target; a left-to-right source into a left-to-right target keeps its own.
-    rtl = is_rtl(tgt)
-    mode = ("rl-tb" if rtl else "lr-tb") if rtl or (doc.src_lang is not None and is_rtl(doc.src_lang)) else None
+    mode = ("rl-tb" if is_rtl(tgt) else "lr-tb") if sets_direction(doc.src_lang, tgt) else None
     changed: dict[str, bytes] = {}
     for name, placed in skeleton.parts:
         root = read_xml(package, name)
@@ -392,24 +390,7 @@ class _Writer:
         self.after_space = True
 
     def write(self, p: Any, text: str, spans: list[Span]) -> None:
-        stack: list[tuple[int, Any]] = []  # open wrapper copies: (ref, element)
-        ranges: dict[int, list[tuple[int, int]]] = {}
-        for a, b, ref in spans:
-            if b > a:
-                ranges.setdefault(ref, []).append((a, b))
-        for piece in pieces(text, spans):
-            refs = set(piece.refs)
-            if piece.atom is not None:  # an object at the edge of a wrapper it sat in stays inside
-                refs |= {r for r in self.para.inside.get(piece.atom, ())
-                         if any(a <= piece.start <= b for a, b in ranges.get(r, ()))}
-            chain = self.chain(tuple(sorted(refs)))
-            depth = 0
-            while depth < min(len(stack), len(chain)) and stack[depth][0] == chain[depth]:
-                depth += 1
-            del stack[depth:]
-            for ref in chain[depth:]:
-                stack.append((ref, self.open_wrapper(stack[-1][1] if stack else p, ref)))
-            parent = stack[-1][1] if stack else p
+        for parent, piece in nest(p, text, spans, self.para.inside, self.chain, self.open_wrapper):
             if piece.atom is None:
                 self.text(parent, text[piece.start:piece.end])
             elif piece.atom in self.para.objects:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import posixpath
 import zipfile
 
-from babelflow.documents import Block
+from babelflow.documents import Block, DocumentError
 from babelflow.languages import MBART50, bcp47
 from babelflow.tasks.formats.docx_paragraph import xml_text
-from babelflow.tasks.formats.package import read_xml, serialize_xml
+from babelflow.tasks.formats.package import read_xml, related, serialize_xml
 
 _CORE = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
 _RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
@@ -20,6 +20,10 @@ _PROPERTIES = (f"{{{_DC}}}title", f"{{{_DC}}}subject", f"{{{_DC}}}description", 
 _TAGS = {"ar_AR": "ar-SA", "en_XX": "en-US", "es_XX": "es-ES", "fr_XX": "fr-FR", "ja_XX": "ja-JP",
          "nl_XX": "nl-NL", "pt_XX": "pt-BR", "tl_XX": "fil-PH"}
 
+# Each kind's usual main part, and what a package with it is, to name a file of another kind in errors.
+_MAIN = {"DOCX": ("word/document.xml", "a Word document"), "PPTX": ("ppt/presentation.xml", "a PowerPoint presentation"),
+         "XLSX": ("xl/workbook.xml", "an Excel workbook")}
+
 Properties = tuple[str, tuple[tuple[str, int], ...]]  # the part, and (element tag, block index) per property
 
 
@@ -27,6 +31,21 @@ def language_tag(tgt: str) -> str:
     """The tag Word and PowerPoint write for the target: a region form for mBART-50's codes (`fr-FR`),
     else the BCP-47 tag."""
     return _TAGS.get(tgt) or (tgt.replace("_", "-") if tgt in MBART50 else bcp47(tgt))
+
+
+def main_part(package: zipfile.ZipFile, kind: str) -> str:
+    """The part the package relates as its office document (else the usual name), which must be there."""
+    default, what = _MAIN[kind]
+    main = next(iter(related(package, "", ("officeDocument",))), default)
+    if main not in package.NameToInfo:
+        raise DocumentError(f"no {main} in the package: not {what}{other_office(package, kind)}")
+    return main
+
+
+def other_office(package: zipfile.ZipFile, kind: str) -> str:
+    """' but an Excel workbook' for a package of another Office kind than `kind`, else ''."""
+    other = next((what for k, (name, what) in _MAIN.items() if k != kind and name in package.NameToInfo), None)
+    return f" but {other}" if other else ""
 
 
 def read_properties(package: zipfile.ZipFile, blocks: list[Block]) -> Properties | None:

@@ -19,6 +19,8 @@ from babelflow.documents import DocumentError
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+# The attribute by which a part names a relationship of its own (a slide, a sheet, a chart).
+R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _MAX_UNPACKED = 1 << 30  # XML and media of the largest real documents stay far below this
 _MAX_RATIO = 1000  # XML compresses up to ~100x; a bomb's zeros compress ~1000x
 
@@ -54,24 +56,28 @@ def _check_members(package: zipfile.ZipFile, kind: str) -> None:
             raise DocumentError(f"unsafe zip member name {info.filename!r}")
 
 
-def related(package: zipfile.ZipFile, source: str, kinds: tuple[str, ...]) -> list[str]:
-    """Parts that `source` ('' for the package) relates to with one of these Office Open XML relationship
-    types (the last segment of the type URI), in order."""
+def relationships(package: zipfile.ZipFile, source: str) -> list[tuple[str, str, str]]:
+    """(id, type's last segment, part name) of the Office Open XML relationships of `source` ('' for the
+    package) whose target is a part of the package, in order."""
     folder, base = posixpath.split(source)
     rels = posixpath.join(folder, "_rels", f"{base}.rels")
     if rels not in package.NameToInfo:
         return []
     by_lower = {name.lower(): name for name in package.NameToInfo}
-    found: list[str] = []
+    found = []
     for rel in read_xml(package, rels).iter(_RELS):
-        if rel.get("TargetMode") == "External" or rel.get("Type", "").rsplit("/", 1)[-1] not in kinds:
+        if rel.get("TargetMode") == "External":
             continue
         target = unquote(rel.get("Target", ""))
         path = posixpath.normpath(target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target))
-        name = by_lower.get(path.lower())
-        if name and name not in found:
-            found.append(name)
+        if name := by_lower.get(path.lower()):
+            found.append((rel.get("Id", ""), rel.get("Type", "").rsplit("/", 1)[-1], name))
     return found
+
+
+def related(package: zipfile.ZipFile, source: str, kinds: tuple[str, ...]) -> list[str]:
+    """Parts that `source` relates to with one of these relationship types, in order, each once."""
+    return list(dict.fromkeys(name for _, kind, name in relationships(package, source) if kind in kinds))
 
 
 def read_xml(package: zipfile.ZipFile, name: str) -> Any:

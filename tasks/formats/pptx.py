@@ -26,25 +26,20 @@ stay as they are.
 from __future__ import annotations
 
 import io
-import posixpath
 import zipfile
 from dataclasses import dataclass
 from typing import Any, Callable
-from urllib.parse import unquote
 
 from babelflow.documents import Block, Document, DocumentError
-from babelflow.languages import is_rtl
+from babelflow.languages import is_rtl, sets_direction
 from babelflow.tasks.formats import FormatOptions, Parsed
-from babelflow.tasks.formats.office import language_tag, read_properties, write_properties
+from babelflow.tasks.formats.office import language_tag, main_part, other_office, read_properties, write_properties
 from babelflow.tasks.formats.drawingml import P, a, block_of, read_paragraph, set_field_lang, set_lang, write_paragraph
-from babelflow.tasks.formats.package import open_package, read_xml, repackage, serialize_xml
+from babelflow.tasks.formats.package import R_ID, open_package, read_xml, relationships, repackage, serialize_xml
 
 _PML = "http://schemas.openxmlformats.org/presentationml/2006/main"
 _CHART = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
-_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
-_OTHER_OFFICE = {"word/document.xml": "a Word document", "xl/workbook.xml": "an Excel workbook"}
 
 
 def p(name: str) -> str:
@@ -75,12 +70,12 @@ class _Skeleton:
 
 def parse(data: bytes, options: FormatOptions) -> Parsed:
     package = open_package(data, "PPTX")
-    main = _main_part(package)
+    main = main_part(package, "PPTX")
     root = read_xml(package, main)
     if root.tag != p("presentation"):
         if _localname(root.tag) == "presentation":
             raise DocumentError(f"{main} is not a PresentationML presentation (Strict Open XML is not supported)")
-        raise DocumentError(f"{main} is not a PowerPoint presentation{_other_office(package)}")
+        raise DocumentError(f"{main} is not a PowerPoint presentation{other_office(package, 'PPTX')}")
     blocks: list[Block] = []
     parts: list[_Part] = []
     diagrams: list[tuple[Any, int]] = []  # the slide's SmartArt data paragraphs and their blocks
@@ -111,8 +106,7 @@ def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
     package = zipfile.ZipFile(io.BytesIO(skeleton.data))
     tag = language_tag(tgt)
     rtl = is_rtl(tgt)
-    # Direction follows the target; a left-to-right source into a left-to-right target keeps its own.
-    direction = rtl or (doc.src_lang is not None and is_rtl(doc.src_lang))
+    direction = sets_direction(doc.src_lang, tgt)
     presentation = read_xml(package, skeleton.presentation)
     styles = _Inheritance(package, presentation)
     changed: dict[str, bytes] = {}
@@ -146,55 +140,23 @@ def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
     return repackage(package, changed)
 
 
-def _main_part(package: zipfile.ZipFile) -> str:
-    main = next((name for _, kind, name in _relationships(package, "") if kind == "officeDocument"),
-                "ppt/presentation.xml")
-    if main not in package.NameToInfo:
-        raise DocumentError(f"no {main} in the package: not a PowerPoint presentation{_other_office(package)}")
-    return main
-
-
-def _other_office(package: zipfile.ZipFile) -> str:
-    other = next((what for name, what in _OTHER_OFFICE.items() if name in package.NameToInfo), None)
-    return f" but {other}" if other else ""
-
-
 def _localname(tag: Any) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def _relationships(package: zipfile.ZipFile, source: str) -> list[tuple[str, str, str]]:
-    """(id, type's last segment, part name) of the internal relationships of
-    `source` ('' for the package) whose target is in the package, in order."""
-    folder, base = posixpath.split(source)
-    rels = posixpath.join(folder, "_rels", f"{base}.rels")
-    if rels not in package.NameToInfo:
-        return []
-    by_lower = {name.lower(): name for name in package.NameToInfo}
-    out = []
-    for rel in read_xml(package, rels).iter(_RELS):
-        if rel.get("TargetMode") == "External":
-            continue
-        target = unquote(rel.get("Target", ""))
-        path = posixpath.normpath(target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target))
-        if name := by_lower.get(path.lower()):
-            out.append((rel.get("Id", ""), rel.get("Type", "").rsplit("/", 1)[-1], name))
-    return out
 
 
 def _text_parts(package: zipfile.ZipFile, main: str, root: Any) -> list[tuple[str, str]]:
     """The slides in the order the presentation shows them, each followed by its charts (and their
     drawings), its SmartArt data and drawings, and its notes."""
-    targets = {rid: name for rid, kind, name in _relationships(package, main) if kind == "slide"}
-    slides = [targets[s.get(_R_ID)] for s in root.iterfind(f"{p('sldIdLst')}/{p('sldId')}") if s.get(_R_ID) in targets]
+    targets = {rid: name for rid, kind, name in relationships(package, main) if kind == "slide"}
+    slides = [targets[s.get(R_ID)] for s in root.iterfind(f"{p('sldIdLst')}/{p('sldId')}") if s.get(R_ID) in targets]
     out: list[tuple[str, str]] = []
     for slide in dict.fromkeys(slides):
         out.append((slide, "slide"))
-        related = [(name, rel) for _, rel, name in _relationships(package, slide) if rel in _SLIDE_PARTS]
+        related = [(name, rel) for _, rel, name in relationships(package, slide) if rel in _SLIDE_PARTS]
         for name, rel in sorted(related, key=lambda t: list(_SLIDE_PARTS).index(t[1])):  # data before drawing
             out.append((name, _SLIDE_PARTS[rel]))
             if rel == "chart":
-                out += [(shapes, _CHART_PARTS[r]) for _, r, shapes in _relationships(package, name)
+                out += [(shapes, _CHART_PARTS[r]) for _, r, shapes in relationships(package, name)
                         if r in _CHART_PARTS]
     seen: set[str] = set()
     return [(name, kind) for name, kind in out if not (name in seen or seen.add(name))]
@@ -334,7 +296,7 @@ class _Inheritance:
         if part is None:
             return None
         if (part, kind) not in self.links:
-            self.links[part, kind] = next((name for _, rel, name in _relationships(self.package, part) if rel == kind),
+            self.links[part, kind] = next((name for _, rel, name in relationships(self.package, part) if rel == kind),
                                           None)
         return self.links[part, kind]
 

@@ -24,29 +24,24 @@ from __future__ import annotations
 
 import copy
 import io
-import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
 
 from lxml import etree
 
 from babelflow.documents import Block, Document, DocumentError, Span, has_letters
-from babelflow.languages import is_rtl
+from babelflow.languages import is_rtl, sets_direction
 from babelflow.tasks.formats import FormatOptions, Parsed
-from babelflow.tasks.formats.office import read_properties, write_properties
-from babelflow.tasks.formats.package import open_package, read_xml, related, repackage, serialize_xml
+from babelflow.tasks.formats.office import main_part, read_properties, write_properties
+from babelflow.tasks.formats.package import R_ID, open_package, read_xml, related, relationships, repackage, serialize_xml
 from babelflow.tasks.formats.spans import pieces
 
 S = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _STRICT = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 TC = "http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments"
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-_RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
-_OTHER_OFFICE = {"word/document.xml": "a Word document", "ppt/presentation.xml": "a PowerPoint presentation"}
 
 
 def s(name: str) -> str:
@@ -161,7 +156,7 @@ def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
     skeleton: _Skeleton = doc.skeleton
     package = zipfile.ZipFile(io.BytesIO(skeleton.data))
     rtl = is_rtl(tgt)
-    direction = rtl or (doc.src_lang is not None and is_rtl(doc.src_lang))
+    direction = sets_direction(doc.src_lang, tgt)
     changed: dict[str, bytes] = {}
     todos = [{where: blocks[b] for where, b in part.placed
               if blocks[b] is not None and _differs(doc.blocks[b], blocks[b])} for part in skeleton.parts]
@@ -236,10 +231,7 @@ def _write_filters(root: Any, renamed: dict[str, str]) -> bool:
 
 
 def _workbook(package: zipfile.ZipFile) -> str:
-    main = next(iter(related(package, "", ("officeDocument",))), "xl/workbook.xml")
-    if main not in package.NameToInfo:
-        other = next((what for name, what in _OTHER_OFFICE.items() if name in package.NameToInfo), None)
-        raise DocumentError(f"no {main} in the package: not an Excel workbook" + (f" but {other}" if other else ""))
+    main = main_part(package, "XLSX")
     root = read_xml(package, main)
     if root.tag == f"{{{_STRICT}}}workbook":
         raise DocumentError(f"{main} is a Strict Open XML workbook, which is not supported"
@@ -616,18 +608,11 @@ def _pivot_sources(package: zipfile.ZipFile, workbook: str, book: Any) -> dict[s
     caches = related(package, workbook, ("pivotCacheDefinition",))
     if not caches:
         return out
-    folder, base = posixpath.split(workbook)
-    rels = posixpath.join(folder, "_rels", f"{base}.rels")
-    by_lower = {name.lower(): name for name in package.NameToInfo}
-    targets: dict[str | None, str | None] = {}
-    for rel in read_xml(package, rels).iter(_RELATIONSHIP):
-        target = unquote(rel.get("Target", ""))
-        path = posixpath.normpath(target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target))
-        targets[rel.get("Id")] = by_lower.get(path.lower())
-    sheets = {sheet.get("name"): targets.get(sheet.get(_R_ID)) for sheet in book.iter(s("sheet"))}
+    targets = {rid: name for rid, _, name in relationships(package, workbook)}
+    sheets = {sheet.get("name"): targets.get(sheet.get(R_ID)) for sheet in book.iter(s("sheet"))}
     for cache in caches:
         source = read_xml(package, cache).find(f"{s('cacheSource')}/{s('worksheetSource')}")
-        if source is None or source.get(_R_ID):  # none, or in another workbook
+        if source is None or source.get(R_ID):  # none, or in another workbook
             continue
         part, bounds = sheets.get(source.get("sheet")), _bounds(source.get("ref"))
         if part and bounds:
