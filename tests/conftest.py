@@ -58,6 +58,33 @@ def with_corpus(params: list) -> list:
     return params if CORPUS.is_dir() else [*params, NO_CORPUS]
 
 
+def translate_folder(src: Path, dest: Path, engine: str, *extra: str, to: str = "fr",
+                     src_lang: str = "en") -> list[dict]:
+    """`babelflow translate` of a folder, in this process; the manifest's rows."""
+    import pyarrow.parquet as pq
+
+    from babelflow.cli import main
+
+    main(["translate", str(src), "--to", to, "--from", src_lang, "--out", str(dest), "--engine", engine, *extra])
+    return pq.read_table(dest / "manifest.parquet").to_pylist()
+
+
+def translate_corpus(kind: str, files: list[Path], root: Path) -> dict[str, Path]:
+    """A format's corpus files, translated once per engine: identity into French, pseudo into French and
+    Arabic; every document must come through, no span lost. The output folders by name."""
+    corpus()  # skips here without the corpus (fails in CI)
+    assert files, f"no {kind} files in {CORPUS}"
+    src = root / "src"
+    src.mkdir()
+    for path in files:
+        shutil.copy(path, src / path.name)
+    for engine, to in (("identity", "fr"), ("pseudo", "fr,ar")):
+        rows = translate_folder(src, root / engine, engine, to=to)
+        assert [r["error"] for r in rows if r["status"] != "ok"] == []
+        assert len(rows) == len(files) * len(to.split(",")) and all(r["n_spans_lost"] == 0 for r in rows)
+    return {"identity": root / "identity" / "fr", "pseudo": root / "pseudo" / "fr", "pseudo-ar": root / "pseudo" / "ar"}
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "corpus: needs the shared corpus; skips without it (fails in CI)")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from protected_text import protected_positions, unprotected
-from conftest import CORPUS, corpus, with_corpus
+from conftest import CORPUS, corpus, translate_corpus, translate_folder, with_corpus
 from lxml import etree
 
 from babelflow.tasks.engines.pseudo import pseudo
@@ -40,31 +40,9 @@ def w(name: str) -> str:
     return f"{{{W}}}{name}"
 
 
-def run_cli(src: Path, dest: Path, engine: str, *extra: str, to: str = "fr", src_lang: str = "en") -> list[dict]:
-    from babelflow.cli import main
-
-    main(["translate", str(src), "--to", to, "--from", src_lang, "--out", str(dest), "--engine", engine, *extra])
-    return pq.read_table(dest / "manifest.parquet").to_pylist()
-
-
 @pytest.fixture(scope="module")
 def corpus_runs(tmp_path_factory, prefect_api) -> dict[str, Path]:
-    """The whole DOCX corpus, translated once per engine; pseudo into Arabic as well."""
-    corpus()  # skips here without the corpus (fails in CI)
-    assert DOCX, f"no .docx files in {CORPUS / 'docx'}"
-    root = tmp_path_factory.mktemp("docx")
-    src = root / "src"
-    src.mkdir()
-    for path in DOCX:
-        shutil.copy(path, src / path.name)
-    out = {}
-    for engine, to in (("identity", "fr"), ("pseudo", "fr,ar")):
-        rows = run_cli(src, root / engine, engine, to=to)
-        assert [r["error"] for r in rows if r["status"] != "ok"] == []
-        assert len(rows) == len(DOCX) * len(to.split(",")) and all(r["n_spans_lost"] == 0 for r in rows)
-        out[engine] = root / engine / "fr"
-    out["pseudo-ar"] = root / "pseudo" / "ar"
-    return out
+    return translate_corpus("DOCX", DOCX, tmp_path_factory.mktemp("docx"))
 
 
 def members(path: Path) -> dict[str, tuple[int, bytes]]:
@@ -275,7 +253,7 @@ def test_right_to_left_source_into_left_to_right_target(corpus_runs, built, tmp_
                     styles.find(path, NS).addprevious(el(fragment))
                 data = etree.tostring(styles)
             zout.writestr(info, data)
-    rows = run_cli(src, tmp_path / "out", "identity", src_lang="ar")
+    rows = translate_folder(src, tmp_path / "out", "identity", src_lang="ar")
     assert [(r["status"], r["error"]) for r in rows] == [("ok", None)] * len(sources)
     for name, source in sources.items():
         before, after = members(source), members(tmp_path / "out" / "fr" / name)
@@ -420,7 +398,7 @@ def built(tmp_path_factory, prefect_api) -> dict[str, Path]:
     build_document(root / "src" / "built.docx")
     out = {"source": root / "src" / "built.docx"}
     for engine, to in (("identity", "fr"), ("pseudo", "fr,ar")):
-        rows = run_cli(root / "src", root / engine, engine, to=to)
+        rows = translate_folder(root / "src", root / engine, engine, to=to)
         assert [(r["status"], r["error"], r["n_spans_lost"]) for r in rows] == [("ok", None, 0)] * len(to.split(","))
         out[engine] = root / engine / "fr" / "built.docx"
     out["pseudo-ar"] = root / "pseudo" / "ar" / "built.docx"

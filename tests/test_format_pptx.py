@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import CORPUS, corpus, with_corpus
+from conftest import CORPUS, corpus, translate_corpus, translate_folder, with_corpus
 from lxml import etree
 from protected_text import protected_positions, unprotected
 
@@ -39,31 +39,9 @@ def a(name: str) -> str:
     return f"{{{A}}}{name}"
 
 
-def run_cli(src: Path, dest: Path, engine: str, to: str = "fr", src_lang: str = "en") -> list[dict]:
-    from babelflow.cli import main
-
-    main(["translate", str(src), "--to", to, "--from", src_lang, "--out", str(dest), "--engine", engine])
-    return pq.read_table(dest / "manifest.parquet").to_pylist()
-
-
 @pytest.fixture(scope="module")
 def corpus_runs(tmp_path_factory, prefect_api) -> dict[str, Path]:
-    """The whole PPTX corpus, translated once per engine; pseudo into Arabic as well."""
-    corpus()  # skips here without the corpus (fails in CI)
-    assert PPTX, f"no .pptx files in {CORPUS / 'pptx'}"
-    root = tmp_path_factory.mktemp("pptx")
-    src = root / "src"
-    src.mkdir()
-    for path in PPTX:
-        shutil.copy(path, src / path.name)
-    out = {}
-    for engine, to in (("identity", "fr"), ("pseudo", "fr,ar")):
-        rows = run_cli(src, root / engine, engine, to=to)
-        assert [r["error"] for r in rows if r["status"] != "ok"] == []
-        assert len(rows) == len(PPTX) * len(to.split(",")) and all(r["n_spans_lost"] == 0 for r in rows)
-        out[engine] = root / engine / "fr"
-    out["pseudo-ar"] = root / "pseudo" / "ar"
-    return out
+    return translate_corpus("PPTX", PPTX, tmp_path_factory.mktemp("pptx"))
 
 
 def members(path: Path | bytes) -> dict[str, tuple[int, bytes]]:
@@ -344,7 +322,7 @@ def built(tmp_path_factory, prefect_api) -> dict[str, Path]:
     build_presentation(root / "src" / "built.pptx")
     out = {"source": root / "src" / "built.pptx"}
     for engine, to in (("identity", "fr"), ("pseudo", "fr,ar")):
-        rows = run_cli(root / "src", root / engine, engine, to=to)
+        rows = translate_folder(root / "src", root / engine, engine, to=to)
         assert [(r["status"], r["error"], r["n_spans_lost"]) for r in rows] == [("ok", None, 0)] * len(to.split(","))
         out[engine] = root / engine / "fr" / "built.pptx"
     out["pseudo-ar"] = root / "pseudo" / "ar" / "built.pptx"
@@ -402,7 +380,7 @@ def test_right_to_left_source_into_left_to_right_target(built, tmp_path) -> None
     """The Arabic output translated into French reads left to right again, aligned as the source was."""
     (tmp_path / "src").mkdir()
     shutil.copy(built["pseudo-ar"], tmp_path / "src" / "built.pptx")
-    rows = run_cli(tmp_path / "src", tmp_path / "out", "identity", src_lang="ar")
+    rows = translate_folder(tmp_path / "src", tmp_path / "out", "identity", src_lang="ar")
     assert [(r["status"], r["error"]) for r in rows] == [("ok", None)]
     back, source = slide(tmp_path / "out" / "fr" / "built.pptx"), slide(built["source"])
     got = [(p.find("a:pPr", NS).get("rtl"), p.find("a:pPr", NS).get("algn")) for p in back.iter(a("p"))]

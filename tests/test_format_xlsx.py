@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import CORPUS, corpus, with_corpus
+from conftest import CORPUS, corpus, translate_corpus, translate_folder, with_corpus
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -42,13 +42,6 @@ HF = {f"{{{S}}}{n}" for n in ("oddHeader", "oddFooter", "evenHeader", "evenFoote
 
 def s(name: str) -> str:
     return f"{{{S}}}{name}"
-
-
-def run_cli(src: Path, dest: Path, engine: str, to: str = "fr", src_lang: str = "en") -> list[dict]:
-    from babelflow.cli import main
-
-    main(["translate", str(src), "--to", to, "--from", src_lang, "--out", str(dest), "--engine", engine])
-    return pq.read_table(dest / "manifest.parquet").to_pylist()
 
 
 def members(path: Path) -> dict[str, tuple[int, bytes]]:
@@ -188,22 +181,7 @@ def check_workbook(source: Path, output: Path, expect=lambda t: t, rtl: bool = F
 
 @pytest.fixture(scope="module")
 def corpus_runs(tmp_path_factory, prefect_api) -> dict[str, Path]:
-    """The whole XLSX corpus, translated once per engine; pseudo into Arabic as well."""
-    corpus()  # skips here without the corpus (fails in CI)
-    assert XLSX, f"no .xlsx files in {CORPUS / 'xlsx'}"
-    root = tmp_path_factory.mktemp("xlsx")
-    src = root / "src"
-    src.mkdir()
-    for path in XLSX:
-        shutil.copy(path, src / path.name)
-    out = {}
-    for engine, to in (("identity", "fr"), ("pseudo", "fr,ar")):
-        rows = run_cli(src, root / engine, engine, to=to)
-        assert [r["error"] for r in rows if r["status"] != "ok"] == []
-        assert len(rows) == len(XLSX) * len(to.split(",")) and all(r["n_spans_lost"] == 0 for r in rows)
-        out[engine] = root / engine / "fr"
-    out["pseudo-ar"] = root / "pseudo" / "ar"
-    return out
+    return translate_corpus("XLSX", XLSX, tmp_path_factory.mktemp("xlsx"))
 
 
 @pytest.mark.parametrize("path", with_corpus([pytest.param(p, id=p.name) for p in XLSX]))
@@ -423,7 +401,7 @@ def built(tmp_path_factory, prefect_api) -> dict[str, Path]:
     build_workbook(root / "src" / "built.xlsx")
     out = {"source": root / "src" / "built.xlsx", "root": root}
     for engine, to in (("identity", "fr"), ("pseudo", "fr,ar")):
-        rows = run_cli(root / "src", root / engine, engine, to=to)
+        rows = translate_folder(root / "src", root / engine, engine, to=to)
         assert [(r["status"], r["error"], r["n_spans_lost"]) for r in rows] == [("ok", None, 0)] * len(to.split(","))
         out[engine] = root / engine / "fr" / "built.xlsx"
     out["pseudo-ar"] = root / "pseudo" / "ar" / "built.xlsx"
