@@ -56,7 +56,8 @@ _META = frozenset({
     "description", "title", "og:title", "og:description", "og:image:alt", "og:video:alt", "twitter:title",
     "twitter:description", "twitter:image:alt", "dc.title", "dc.description", "dcterms.title", "dcterms.description",
 })
-_LANGUAGE = frozenset({"lang", "xml:lang", "dir"})
+# Attributes that declare a language or direction; lxml names xml:lang by its namespace.
+_LANGUAGE = frozenset({"lang", "xml:lang", "{http://www.w3.org/XML/1998/namespace}lang", "dir"})
 
 # How an element takes part in the text flow.
 _CONTAINER = "container"  # its runs of inline content are blocks
@@ -117,10 +118,17 @@ class _Run:
 
 
 @dataclass(frozen=True)
+class Places:
+    """Where each block of a tree goes back, by node index in document order."""
+
+    places: list[_Attribute | _Text | _Run]
+    labels: list[tuple[int, ...]]  # per place, the elements around it with lang or dir, to set when it is translated
+
+
+@dataclass(frozen=True)
 class _Skeleton:
     document: object  # the parsed tree (doctype, comments, <html>), copied for each rendering
-    places: list[_Attribute | _Text | _Run]  # where each block goes
-    labels: list[tuple[int, ...]]  # per place, the elements around it with lang or dir, to set when it is translated
+    places: Places
 
 
 def parse(data: bytes, options: FormatOptions) -> Parsed:
@@ -130,19 +138,36 @@ def parse(data: bytes, options: FormatOptions) -> Parsed:
     if not _MARKUP.search(text):
         raise DocumentError("no HTML markup, not an HTML document")
     document = _parse_tree(text)
-    reader = _Reader(_root(document))
-    reader.container(reader.nodes[0])
-    return Parsed(reader.blocks, _Skeleton(document, reader.places, reader.labels()))
+    blocks, places = read_tree(_root(document))
+    return Parsed(blocks, _Skeleton(document, places))
 
 
 def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
     skeleton: _Skeleton = doc.skeleton
     document = copy.deepcopy(skeleton.document)
     root = _root(document)
+    write_tree(root, skeleton.places, blocks, tgt)
+    root.set("lang", tag(tgt))
+    _declare_utf8(root)
+    return serialize(document).encode("utf-8")
+
+
+def read_tree(root) -> tuple[list[Block], Places]:
+    """The blocks of a tree whose root is <html>, HTML elements without a namespace (xml.etree or lxml:
+    the XHTML documents of an EPUB are read here too), and where each goes back."""
+    reader = _Reader(root)
+    reader.container(reader.nodes[0])
+    return reader.blocks, Places(reader.places, reader.labels())
+
+
+def write_tree(root, places: Places, blocks: list[Block | None], tgt: str) -> None:
+    """Write the translated blocks into a fresh copy of the tree they were read from. Elements around
+    translated text that declared a language or direction now declare the target's, and so does the
+    root element, right to left marked (its `lang` is the caller's: XHTML 1.1 has only xml:lang)."""
     nodes = list(root.iter())
     runs: list[tuple[_Run, Block]] = []
     labelled: set[int] = set()
-    for place, new, labels in zip(skeleton.places, blocks, skeleton.labels, strict=True):
+    for place, new, labels in zip(places.places, blocks, places.labels, strict=True):
         if new is None:
             continue
         labelled.update(labels)
@@ -157,9 +182,9 @@ def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
         _relabel(nodes[ref], lang)
     for run, new in runs:  # after attributes and labels, so that copies of elements carry them
         _rebuild(nodes, run, new)
-    _set_language(root, lang)
-    _declare_utf8(root)
-    return serialize(document).encode("utf-8")
+    _relabel(root, lang)
+    if lang[1]:
+        root.set("dir", "rtl")
 
 
 def _decode(data: bytes) -> str:
@@ -625,17 +650,9 @@ def _append_text(el, text: str) -> None:
         el.text = (el.text or "") + text
 
 
-def _set_language(root, lang: tuple[str, bool]) -> None:
-    """<html> says the target language (tag, right to left) whatever it said, and rtl for a right-to-left one."""
-    root.set("lang", lang[0])
-    _relabel(root, lang)
-    if lang[1]:
-        root.set("dir", "rtl")
-
-
 def _relabel(el, lang: tuple[str, bool]) -> None:
     """An element whose content was translated: the language and direction it declares become the target's."""
-    for name in ("lang", "xml:lang"):
+    for name in _LANGUAGE - {"dir"}:
         if name in el.attrib:
             el.set(name, lang[0])
     if el.get("dir", "").strip().lower() in ("ltr", "rtl"):

@@ -3,7 +3,7 @@ every member that was not changed as it was: the same names, order, compression 
 
 Refused before anything is decompressed: zip bombs (a member expanding over 1000x, or a package over
 1 GiB), member names that climb out of the package (`../`, absolute paths); and in XML parts, DTDs
-(no format here allows them; a billion-laughs entity needs one) and external entities.
+(a billion-laughs entity needs one; only EPUB's documents may name an external one) and external entities.
 """
 
 from __future__ import annotations
@@ -80,8 +80,10 @@ def related(package: zipfile.ZipFile, source: str, kinds: tuple[str, ...]) -> li
     return list(dict.fromkeys(name for _, kind, name in relationships(package, source) if kind in kinds))
 
 
-def read_xml(package: zipfile.ZipFile, name: str) -> Any:
-    """A part's root element (lxml); external entities are never resolved and DTDs refused."""
+def read_xml(package: zipfile.ZipFile, name: str, doctype: bool = False) -> Any:
+    """A part's root element (lxml); external entities are never resolved. A DTD is refused, except with
+    `doctype` the declaration of an external one (EPUB 2 documents name XHTML 1.1's and the NCX's), never
+    loaded: an internal subset, where entities would be declared, is refused all the same."""
     from lxml import etree
 
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
@@ -89,9 +91,14 @@ def read_xml(package: zipfile.ZipFile, name: str) -> Any:
         root = etree.fromstring(package.read(name), parser)
     except etree.XMLSyntaxError as exc:
         raise DocumentError(f"{name}: XML does not parse: {exc}") from exc
-    if root.getroottree().docinfo.doctype:
+    info = root.getroottree().docinfo
+    if info.doctype and not (doctype and _no_declarations(info.internalDTD)):
         raise DocumentError(f"{name}: has a DTD, which this format does not allow")
     return root
+
+
+def _no_declarations(dtd: Any) -> bool:
+    return dtd is None or not (any(True for _ in dtd.iterelements()) or any(True for _ in dtd.iterentities()))
 
 
 def serialize_xml(root: Any) -> bytes:
