@@ -14,8 +14,8 @@ page-progression-direction="rtl" (ltr out of a right-to-left language); EPUB 2 h
 (epubcheck refuses it), so its books rely on the documents' dir.
 
 XHTML is XML: read with lxml, never loading a DTD; the named HTML entities an EPUB 2 document may use
-through the XHTML 1.1 DTD it names (&nbsp;) are read as the characters they stand for, and written as
-characters. Empty elements other than void ones are written `<p></p>`, never `<p/>`, which a reading
+through the XHTML 1.1 DTD it names (&nbsp;), or an EPUB 3 document without naming any, are read as the
+characters they stand for, and written as characters. Empty elements other than void ones are written `<p></p>`, never `<p/>`, which a reading
 system that parses XHTML as HTML would read as an opening tag. Content encrypted by DRM is refused with
 the document's error; fonts that are only obfuscated are copied as they are.
 """
@@ -25,6 +25,7 @@ from __future__ import annotations
 import html.entities
 import io
 import posixpath
+import re
 import zipfile
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +35,7 @@ from babelflow.documents import Block, Document, DocumentError, has_letters
 from babelflow.languages import is_rtl, sets_direction, tag
 from babelflow.tasks.formats import FormatOptions, Parsed
 from babelflow.tasks.formats.html import Places, read_tree, write_tree
-from babelflow.tasks.formats.package import open_package, read_xml, repackage, serialize_xml
+from babelflow.tasks.formats.package import open_package, parse_xml, read_xml, repackage, serialize_xml
 
 _XHTML = "{http://www.w3.org/1999/xhtml}"
 _OPF = "{http://www.idpf.org/2007/opf}"
@@ -49,6 +50,8 @@ _XHTML_TYPE, _NCX_TYPE = "application/xhtml+xml", "application/x-dtbncx+xml"
 _METADATA = frozenset(_DC + name for name in ("title", "description", "subject"))
 # Font obfuscation (IDPF, Adobe): a font is mangled against copying, the text stays readable.
 _OBFUSCATION = frozenset({"http://www.idpf.org/2008/embedding", "http://ns.adobe.com/pdf/enc#RC"})
+_NAMED = re.compile(rb"&([A-Za-z][A-Za-z0-9]*);")
+_XML_ENTITIES = {b"amp", b"lt", b"gt", b"quot", b"apos"}
 _VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
 
 
@@ -82,7 +85,7 @@ def parse(data: bytes, options: FormatOptions) -> Parsed:
     metadata = _read_texts(_metadata_texts(root), blocks)
     contents = []
     for name in documents:
-        own, places = read_tree(_as_html(read_xml(package, name, doctype=True), name))
+        own, places = read_tree(_as_html(_read_xhtml(package, name), name))
         contents.append(_Content(name, places, len(blocks)))
         blocks += own
     labels = _read_texts(_ncx_texts(read_xml(package, ncx, doctype=True)), blocks) if ncx else ()
@@ -98,7 +101,7 @@ def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
         own = blocks[content.first:content.first + len(content.places.places)]
         if all(block is None for block in own):
             continue
-        root = read_xml(package, content.name, doctype=True)
+        root = _read_xhtml(package, content.name)
         html_root = _as_html(root, content.name)
         write_tree(html_root, content.places, own, tgt)
         html_root.set(_XML_LANG, lang)
@@ -170,6 +173,25 @@ def _refuse_encrypted(package: zipfile.ZipFile, read: set[str]) -> None:
         name = posixpath.normpath(unquote(reference.get("URI", "")))
         if name in read:
             raise DocumentError(f"{name} is encrypted (DRM-protected EPUB): its text cannot be read")
+
+
+def _read_xhtml(package: zipfile.ZipFile, name: str) -> Any:
+    """The document as XML. One that uses HTML's named entities without naming the DTD that declares
+    them (&nbsp; in an EPUB 3 book: reading systems built on HTML parsers open those) is read with them
+    as character references."""
+    data = package.read(name)
+    try:
+        return parse_xml(data, name, doctype=True)
+    except DocumentError:
+        named = _NAMED.sub(_character_reference, data)
+        if named == data:
+            raise
+        return parse_xml(named, name, doctype=True)
+
+
+def _character_reference(m: re.Match) -> bytes:
+    char = html.entities.html5.get(m[1].decode() + ";")
+    return m[0] if char is None or m[1] in _XML_ENTITIES else "".join(f"&#{ord(c)};" for c in char).encode()
 
 
 def _as_html(root: Any, name: str) -> Any:

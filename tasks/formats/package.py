@@ -81,14 +81,19 @@ def related(package: zipfile.ZipFile, source: str, kinds: tuple[str, ...]) -> li
 
 
 def read_xml(package: zipfile.ZipFile, name: str, doctype: bool = False) -> Any:
-    """A part's root element (lxml); external entities are never resolved. A DTD is refused, except with
-    `doctype` the declaration of an external one (EPUB 2 documents name XHTML 1.1's and the NCX's), never
-    loaded: an internal subset, where entities would be declared, is refused all the same."""
+    """A part's root element (lxml); see parse_xml."""
+    return parse_xml(package.read(name), name, doctype)
+
+
+def parse_xml(data: bytes, name: str, doctype: bool = False) -> Any:
+    """The root element of part `name` (lxml); external entities are never resolved. A DTD is refused,
+    except with `doctype` the declaration of an external one (EPUB 2 documents name XHTML 1.1's and the
+    NCX's), never loaded: an internal subset, where entities would be declared, is refused all the same."""
     from lxml import etree
 
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
     try:
-        root = etree.fromstring(package.read(name), parser)
+        root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         raise DocumentError(f"{name}: XML does not parse: {exc}") from exc
     info = root.getroottree().docinfo
