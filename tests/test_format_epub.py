@@ -48,10 +48,11 @@ CHAPTER = page(
     '<h1 epub:type="title">The first chapter</h1>\n'
     '<p>Hello <em>brave</em> new world, see <a href="chapter2.xhtml#end">the end</a>.</p>\n'
     '<p><img src="cat.png" alt="A sleeping cat"/> The cat sleeps<a id="note1"></a>.</p>\n'
-    '<p>Run <code>make all</code> first.</p>\n'
+    '<p style="text-align: left">Run <code>make all</code> first.</p>\n'
     '<div><span></span></div>\n'
     '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><title>A red square</title></svg>')
 CHAPTER2 = page('<p id="end">The story ends&nbsp;here.</p>\n<p dir="ltr" lang="en">Goodbye now.</p>')
+CSS = "body { direction: ltr; text-align: left; }\nol { display: flex; flex-direction: row; text-align: center; }\n"
 NAV = page('<nav epub:type="toc" id="toc"><h1>Contents</h1><ol><li><a href="chapter1.xhtml">The first chapter</a>'
            '</li><li><a href="chapter2.xhtml">The second chapter</a></li></ol></nav>', "<title>Contents</title>")
 
@@ -77,10 +78,11 @@ def build_epub3(path: Path, **changes: str) -> Path:
     items = ('<item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>'
              '<item id="c1" href="chapter1.xhtml" media-type="application/xhtml+xml"/>'
              '<item id="c2" href="chapter2.xhtml" media-type="application/xhtml+xml"/>'
-             '<item id="cat" href="cat.png" media-type="image/png"/>')
+             '<item id="cat" href="cat.png" media-type="image/png"/>'
+             '<item id="css" href="book.css" media-type="text/css"/>')
     members = {"OPS/package.opf": opf("3.0", items, '<spine><itemref idref="c1"/><itemref idref="c2"/></spine>'),
                "OPS/nav.xhtml": NAV, "OPS/chapter1.xhtml": CHAPTER, "OPS/chapter2.xhtml": CHAPTER2,
-               "OPS/cat.png": b"\x89PNG\r\n\x1a\n not a real picture"}
+               "OPS/cat.png": b"\x89PNG\r\n\x1a\n not a real picture", "OPS/book.css": CSS}
     return build_epub(path, {**members, **changes})
 
 
@@ -175,6 +177,9 @@ def check_book(name: str, source: Path, output: Path, pseudo_run: bool) -> None:
         assert zout.infolist()[0].filename == "mimetype" and zout.infolist()[0].compress_type == zipfile.ZIP_STORED
     before, after = read(source), read(output)
     for member, data in before.items():
+        if member.endswith(".css"):
+            assert directionless(after[member].decode()) == directionless(data.decode()), f"{name}: {member} changed"
+            continue
         if not is_xml(member):
             assert after[member] == data, f"{name}: {member} changed"
             continue
@@ -186,8 +191,8 @@ def check_book(name: str, source: Path, output: Path, pseudo_run: bool) -> None:
         assert [n.tag for n in new_nodes] == [n.tag for n in old_nodes], member
         for a, b in zip(old_nodes, new_nodes):
             where = f"{name}: {member}: {old.getroottree().getpath(a) if isinstance(a.tag, str) else a.tag}"
-            assert {k: v for k, v in a.attrib.items() if k not in LANGUAGE and k not in TRANSLATED_ATTRIBUTES} == \
-                   {k: v for k, v in b.attrib.items() if k not in LANGUAGE and k not in TRANSLATED_ATTRIBUTES}, where
+            assert {k: directionless(v) for k, v in a.attrib.items() if k not in LANGUAGE | TRANSLATED_ATTRIBUTES} == \
+                   {k: directionless(v) for k, v in b.attrib.items() if k not in LANGUAGE | TRANSLATED_ATTRIBUTES}, where
             for key in TRANSLATED_ATTRIBUTES & set(a.attrib):
                 shown = pseudo_run and not kept(a) and a.tag.startswith(f"{{{XHTML}}}")
                 expect_text(a.get(key), b.get(key), shown, where + f"/@{key}")
@@ -195,6 +200,11 @@ def check_book(name: str, source: Path, output: Path, pseudo_run: bool) -> None:
                 expect_text(a.text, b.text, pseudo_run and translatable(a), where + "/text()")
             parent = a.getparent()
             expect_text(a.tail, b.tail, pseudo_run and parent is not None and translatable(parent), where + "/tail")
+
+
+def directionless(css: str) -> str:
+    """CSS less the values a change of direction turns."""
+    return re.sub(r"(?<![-\w])(direction|text-align)\s*:\s*(ltr|rtl|left|right)", r"\1", css)
 
 
 def characters(data: bytes) -> bytes:
@@ -241,6 +251,13 @@ def test_languages_and_directions(runs) -> None:
             assert (html.get(XML_LANG), html.get("lang"), html.get("dir")) == (lang, lang, "rtl" if rtl else None)
         bye = member(book, "OPS/chapter2.xhtml").find(f".//{{{XHTML}}}p[@dir]")
         assert (bye.get("dir"), bye.get("lang")) == ("rtl" if rtl else "ltr", lang)
+    css = {lang: (runs["source"].parent / "pseudo" / lang / "built3.epub") for lang in ("fr", "ar")}
+    with zipfile.ZipFile(css["fr"]) as fr, zipfile.ZipFile(css["ar"]) as ar:
+        assert fr.read("OPS/book.css").decode() == CSS  # ltr into ltr: as it was
+        assert ar.read("OPS/book.css").decode() == CSS.replace("direction: ltr; text-align: left", "direction: rtl; "
+                                                               "text-align: right")
+        chapter = etree.fromstring(ar.read("OPS/chapter1.xhtml"))
+        assert chapter.find(f".//{{{XHTML}}}p[@style]").get("style") == "text-align: right"
     epub2 = runs["pseudo-ar"] / "built2.epub"
     package = member(epub2, "OPS/package.opf")
     assert package.findtext(f"{{{OPF}}}metadata/{{{DC}}}language") == "ar"  # added: the book had none

@@ -11,7 +11,8 @@ The package's first dc:language becomes the target (one is added where there was
 xml:lang of what was translated and of each rewritten document's root. Into a right-to-left language each
 rewritten content document reads right to left (dir="rtl" on its root), and an EPUB 3 spine gets
 page-progression-direction="rtl" (ltr out of a right-to-left language); EPUB 2 has no such attribute
-(epubcheck refuses it), so its books rely on the documents' dir.
+(epubcheck refuses it), so its books rely on the documents' dir. CSS that sets a direction (stylesheets,
+style elements and attributes) is turned with it, and left and right alignment swap.
 
 XHTML is XML: read with lxml, never loading a DTD; the named HTML entities an EPUB 2 document may use
 through the XHTML 1.1 DTD it names (&nbsp;), or an EPUB 3 document without naming any, are read as the
@@ -52,6 +53,9 @@ _METADATA = frozenset(_DC + name for name in ("title", "description", "subject")
 _OBFUSCATION = frozenset({"http://www.idpf.org/2008/embedding", "http://ns.adobe.com/pdf/enc#RC"})
 _NAMED = re.compile(rb"&([A-Za-z][A-Za-z0-9]*);")
 _XML_ENTITIES = {b"amp", b"lt", b"gt", b"quot", b"apos"}
+# CSS declarations a change of direction turns; `flex-direction` and the like are other properties.
+_DIRECTION = re.compile(rb"((?<![-\w])direction\s*:\s*)(?:ltr|rtl)\b", re.IGNORECASE)
+_ALIGNMENT = re.compile(rb"((?<![-\w])text-align\s*:\s*)(left|right)\b", re.IGNORECASE)
 _VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
 
 
@@ -70,6 +74,7 @@ class _Skeleton:
     contents: tuple[_Content, ...]
     ncx: str | None
     labels: tuple[tuple[int, int], ...]  # (index of the ncx:text element, block)
+    stylesheets: tuple[str, ...]
 
 
 def parse(data: bytes, options: FormatOptions) -> Parsed:
@@ -79,7 +84,7 @@ def parse(data: bytes, options: FormatOptions) -> Parsed:
     root = read_xml(package, opf)
     if root.tag != _OPF + "package":
         raise DocumentError(f"{opf} is not an EPUB package document")
-    documents, ncx = _documents(package, opf, root)
+    documents, ncx, stylesheets = _documents(package, opf, root)
     _refuse_encrypted(package, {opf, *documents, *([ncx] if ncx else [])})
     blocks: list[Block] = []
     metadata = _read_texts(_metadata_texts(root), blocks)
@@ -89,13 +94,14 @@ def parse(data: bytes, options: FormatOptions) -> Parsed:
         contents.append(_Content(name, places, len(blocks)))
         blocks += own
     labels = _read_texts(_ncx_texts(read_xml(package, ncx, doctype=True)), blocks) if ncx else ()
-    return Parsed(blocks, _Skeleton(data, opf, metadata, tuple(contents), ncx, labels))
+    return Parsed(blocks, _Skeleton(data, opf, metadata, tuple(contents), ncx, labels, stylesheets))
 
 
 def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
     skeleton: _Skeleton = doc.skeleton
     package = zipfile.ZipFile(io.BytesIO(skeleton.data))
     lang, rtl = tag(tgt), is_rtl(tgt)
+    turn = sets_direction(doc.src_lang, tgt)
     changed: dict[str, bytes] = {}
     for content in skeleton.contents:
         own = blocks[content.first:content.first + len(content.places.places)]
@@ -107,15 +113,21 @@ def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
         html_root.set(_XML_LANG, lang)
         if "lang" in html_root.attrib:
             html_root.set("lang", lang)
+        if turn:
+            _turn_styles(html_root, rtl)
         _as_xhtml(root)
         changed[content.name] = serialize_xml(root)
     root = read_xml(package, skeleton.opf)
     _write_texts(_metadata_texts(root), skeleton.metadata, blocks, lang)
     _set_language(root, lang)
     spine = root.find(_OPF + "spine")
-    if spine is not None and root.get("version", "").startswith("3") and sets_direction(doc.src_lang, tgt):
+    if spine is not None and root.get("version", "").startswith("3") and turn:
         spine.set("page-progression-direction", "rtl" if rtl else "ltr")
     changed[skeleton.opf] = serialize_xml(root)
+    for name in skeleton.stylesheets if turn else ():
+        data = package.read(name)
+        if (turned := _turn_css(data, rtl)) != data:
+            changed[name] = turned
     if skeleton.ncx:
         root = read_xml(package, skeleton.ncx, doctype=True)
         _write_texts(_ncx_texts(root), skeleton.labels, blocks, lang)
@@ -144,8 +156,8 @@ def _rootfile(package: zipfile.ZipFile) -> str:
     return name
 
 
-def _documents(package: zipfile.ZipFile, opf: str, root: Any) -> tuple[list[str], str | None]:
-    """The XHTML content documents, those of the spine first and in its order, and the NCX."""
+def _documents(package: zipfile.ZipFile, opf: str, root: Any) -> tuple[list[str], str | None, tuple[str, ...]]:
+    """The XHTML content documents, those of the spine first and in its order; the NCX; the stylesheets."""
     folder = posixpath.dirname(opf)
     items: dict[str, tuple[str, str]] = {}  # id -> (member, media type), members that are in the package
     for item in root.iterfind(f"{_OPF}manifest/{_OPF}item"):
@@ -158,7 +170,8 @@ def _documents(package: zipfile.ZipFile, opf: str, root: Any) -> tuple[list[str]
     documents = list(dict.fromkeys(items[i][0] for i in order if i in items and items[i][1] == _XHTML_TYPE))
     toc = spine.get("toc") if spine is not None else None
     ncx = items[toc][0] if toc in items else next((n for n, kind in items.values() if kind == _NCX_TYPE), None)
-    return documents, ncx
+    stylesheets = tuple(name for name, kind in items.values() if kind == "text/css")
+    return documents, ncx, stylesheets
 
 
 def _refuse_encrypted(package: zipfile.ZipFile, read: set[str]) -> None:
@@ -227,6 +240,23 @@ def _as_xhtml(root: Any) -> None:
             el.tag = _XHTML + el.tag
             if el.text is None and not len(el) and el.tag[len(_XHTML):] not in _VOID:
                 el.text = ""
+
+
+def _turn_styles(root: Any, rtl: bool) -> None:
+    """The direction and alignment that style elements and attributes of a document set, turned."""
+    for el in root.iter():
+        if el.tag == "style" and el.text:
+            el.text = _turn_css(el.text.encode(), rtl).decode()
+        if isinstance(el.tag, str) and el.get("style"):
+            el.set("style", _turn_css(el.get("style").encode(), rtl).decode())
+
+
+def _turn_css(css: bytes, rtl: bool) -> bytes:
+    """CSS that sets the direction (LibreOffice's EPUBs set `direction: ltr` on the body, which would win
+    over the root's dir) sets the target's; left and right alignment swap to stay at the start or end of
+    a line, as DrawingML's do in PPTX. Everything else byte for byte."""
+    css = _DIRECTION.sub(rb"\1" + (b"rtl" if rtl else b"ltr"), css)
+    return _ALIGNMENT.sub(lambda m: m[1] + (b"right" if m[2].lower() == b"left" else b"left"), css)
 
 
 def _metadata_texts(root: Any) -> list[Any]:
