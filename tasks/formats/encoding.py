@@ -19,6 +19,7 @@ _COMMON = [codecs.lookup(name).name for name in (
 )]
 _CLOSE = 0.2  # readings within this much of the cleanest one's chaos are candidates
 _WORD = re.compile(r"\w+")
+_INSIDE_LATIN = re.compile(r"[A-Za-z]([^\x00-\x7f]+)(?=[A-Za-z])")
 _MIXED_CASE = re.compile(r"[a-zà-ÿα-ωа-я][A-ZÀ-ÞΑ-ΩА-Я]")
 
 
@@ -113,8 +114,12 @@ def _detect(data: bytes):
 
 
 def _oddness(text: str) -> float:
-    """Signs of a wrong decoding per word: symbols where letters should be, case changing mid-word."""
-    words = _WORD.findall(text)
+    """Signs of a wrong decoding per word that has a byte outside ASCII (ASCII reads the same in every
+    candidate): symbols where letters should be, case changing mid-word, a letter of another script
+    inside a Latin word (`bient๔t`: cp1252's `ô` read as Thai)."""
+    words = [w for w in _WORD.findall(text) if not w.isascii()]
     mixed = sum(1 for w in words if _MIXED_CASE.search(w))
-    symbols = sum(1 for c in text if unicodedata.category(c) in ("So", "Sk", "Sm", "Co", "Cn"))
-    return (mixed + symbols) / max(1, len(words))
+    symbols = sum(1 for c in text if not c.isascii() and unicodedata.category(c) in ("So", "Sk", "Sm", "Co", "Cn"))
+    foreign = sum(1 for m in _INSIDE_LATIN.finditer(text)
+                  if any(not unicodedata.name(c, "").startswith("LATIN") for c in m[1]))
+    return (mixed + symbols + foreign) / max(1, len(words))
