@@ -110,7 +110,9 @@ def serialize_xml(root: Any) -> bytes:
     from lxml import etree
 
     tree = root.getroottree()
-    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8", standalone=tree.docinfo.standalone)
+    # lxml reports standalone="no" for a part that declared nothing; "no" is what a missing one means anyway.
+    standalone = True if tree.docinfo.standalone else None
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8", standalone=standalone)
 
 
 def repackage(package: zipfile.ZipFile, changed: dict[str, bytes]) -> bytes:
