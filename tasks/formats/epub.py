@@ -108,6 +108,7 @@ def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
         if all(block is None for block in own):
             continue
         root = _read_xhtml(package, content.name)
+        space = _XHTML if root.tag.startswith(_XHTML) else ""
         html_root = _as_html(root, content.name)
         write_tree(html_root, content.places, own, tgt)
         html_root.set(_XML_LANG, lang)
@@ -115,7 +116,7 @@ def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
             html_root.set("lang", lang)
         if turn:
             _turn_styles(html_root, rtl)
-        _as_xhtml(root)
+        _as_xhtml(root, space)
         changed[content.name] = serialize_xml(root)
     root = read_xml(package, skeleton.opf)
     _write_texts(_metadata_texts(root), skeleton.metadata, blocks, lang)
@@ -234,12 +235,13 @@ def _replace_with_text(node: Any, text: str) -> None:
     parent.remove(node)
 
 
-def _as_xhtml(root: Any) -> None:
+def _as_xhtml(root: Any, space: str) -> None:
+    """The HTML elements back in the namespace the document had them in (a document without one stays so)."""
     for el in root.iter():
         if isinstance(el.tag, str) and not el.tag.startswith("{"):
-            el.tag = _XHTML + el.tag
-            if el.text is None and not len(el) and el.tag[len(_XHTML):] not in _VOID:
+            if el.text is None and not len(el) and el.tag not in _VOID:
                 el.text = ""
+            el.tag = space + el.tag
 
 
 def _turn_styles(root: Any, rtl: bool) -> None:
