@@ -7,8 +7,9 @@ from pathlib import PurePosixPath
 
 EXTENSIONS = {
     ".txt": "txt", ".parquet": "parquet", ".jsonl": "jsonl", ".csv": "csv",
-    ".html": "html", ".htm": "html", ".xhtml": "html", ".md": "markdown", ".markdown": "markdown",
+    ".html": "html", ".htm": "html", ".xhtml": "xhtml", ".md": "markdown", ".markdown": "markdown",
     ".docx": "docx", ".arrow": "arrow", ".json": "hf_metadata", ".pptx": "pptx", ".xlsx": "xlsx", ".odt": "odt",
+    ".odp": "odt", ".ods": "odt",
     ".srt": "subtitles", ".vtt": "subtitles", ".epub": "epub",
 }
 # Corpora: blocks are independent records (each gets its own source language under --from auto),

@@ -1,4 +1,5 @@
-"""EPUB: the corpus books and hand-built EPUB 2 and 3 books through `babelflow translate`, member by member."""
+"""EPUB: the corpus books and hand-built EPUB 2 and 3 books through `babelflow translate`, member by member;
+and .xhtml files, whose reading EPUB's content documents share."""
 
 from __future__ import annotations
 
@@ -133,6 +134,8 @@ def runs(tmp_path_factory, prefect_api) -> dict:
     good.mkdir()
     build_epub3(good / "built3.epub")
     build_epub2(good / "built2.epub")
+    (good / "page.xhtml").write_text(PAGE)
+    (good / "sloppy.xhtml").write_text(SLOPPY)
     for path in EPUB:
         shutil.copy(path, good / path.name)
     shutil.copytree(good, mixed)
@@ -144,6 +147,8 @@ def runs(tmp_path_factory, prefect_api) -> dict:
             "pseudo-ar": root / "pseudo" / "ar", "pseudo_rows": pseudo_rows, "bad": bad}
 
 
+PAGE = page('<p>Five&nbsp;cats<br/>and <a id="x"></a>a dog.</p>', doctype=XHTML11)
+SLOPPY = "<html><body><p>Not XML at all<br><p>Another paragraph</body></html>"
 BOOKS = [*with_corpus([pytest.param(p.name, id=p.name) for p in EPUB]), "built3.epub", "built2.epub"]
 
 
@@ -292,6 +297,23 @@ def test_what_a_reader_meets(runs) -> None:
     with zipfile.ZipFile(book) as z:  # an EPUB 3 document may use &nbsp; too, though it names no DTD
         assert "\u00a0" in z.read("OPS/chapter2.xhtml").decode()
     assert [t.text for t in ncx.iter(f"{{{NCX}}}text")] == [pseudo("A short book"), "Jane Writer", pseudo("Chapter one")]
+
+
+def test_xhtml_files_stay_xml(runs) -> None:
+    """A .xhtml file is written back as XML, its doctype and void elements as they were; one that is not
+    XML is read as a browser reads it, as HTML."""
+    for lang in ("fr", "ar"):
+        out = (runs["source"].parent / "pseudo" / lang / "page.xhtml").read_text()
+        assert out.startswith("<?xml") and '"http://www.w3.org/TR/xhtml11/DTD/xhtml11.dtd">' in out
+        root = etree.fromstring(out.encode())
+        assert root.get(XML_LANG) == lang and root.get("dir") == ("rtl" if lang == "ar" else None)
+        assert "<br/>" in out and '<a id="x"></a>' in out and "\u00a0" in out
+        assert "".join(root.itertext()).count("a") == 0  # every letter translated
+        sloppy = (runs["source"].parent / "pseudo" / lang / "sloppy.xhtml").read_text()
+        assert pseudo("Another paragraph") in sloppy and f'lang="{lang}"' in sloppy
+    identity = (runs["identity"] / "page.xhtml").read_text()  # byte for byte but the language and &nbsp;
+    assert identity.split("?>", 1)[1] == PAGE.split("?>", 1)[1].replace(
+        'lang="en" xml:lang="en"', 'lang="fr" xml:lang="fr"').replace("&nbsp;", "\u00a0")
 
 
 def test_bad_books_fail_alone(runs) -> None:

@@ -1,8 +1,8 @@
-"""EPUB books (2 and 3): every XHTML content document is read through the HTML path (tasks/formats/html:
-the same blocks, inline markup, attributes and metadata as a web page), in spine order, then those the
-spine does not list (an EPUB 3 navigation document); then the EPUB 2 table of contents (toc.ncx: the
-book's title and every label of the navigation map, page list and lists); and the package document's
-titles, descriptions and subjects. Creators, publishers and other names stay as they are.
+"""EPUB books (2 and 3): every XHTML content document (tasks/formats/xhtml: read as a web page is, and
+written back as XML), in spine order, then those the spine does not list (an EPUB 3 navigation
+document); then the EPUB 2 table of contents (toc.ncx: the book's title and every label of the
+navigation map, page list and lists); and the package document's titles, descriptions and subjects.
+Creators, publishers and other names stay as they are.
 
 Only the documents with translated text, the package document and the NCX are rewritten; every other
 member is copied as it was, `mimetype` first and stored as the container requires (tasks/formats/package).
@@ -11,22 +11,15 @@ The package's first dc:language becomes the target (one is added where there was
 xml:lang of what was translated and of each rewritten document's root. Into a right-to-left language each
 rewritten content document reads right to left (dir="rtl" on its root), and an EPUB 3 spine gets
 page-progression-direction="rtl" (ltr out of a right-to-left language); EPUB 2 has no such attribute
-(epubcheck refuses it), so its books rely on the documents' dir. CSS that sets a direction (stylesheets,
-style elements and attributes) is turned with it, and left and right alignment swap.
-
-XHTML is XML: read with lxml, never loading a DTD; the named HTML entities an EPUB 2 document may use
-through the XHTML 1.1 DTD it names (&nbsp;), or an EPUB 3 document without naming any, are read as the
-characters they stand for, and written as characters. Empty elements other than void ones are written `<p></p>`, never `<p/>`, which a reading
-system that parses XHTML as HTML would read as an opening tag. Content encrypted by DRM is refused with
-the document's error; fonts that are only obfuscated are copied as they are.
+(epubcheck refuses it), so its books rely on the documents' dir. The book's stylesheets are turned with
+the documents (xhtml.turn_css). Content encrypted by DRM is refused with the document's error; fonts
+that are only obfuscated are copied as they are.
 """
 
 from __future__ import annotations
 
-import html.entities
 import io
 import posixpath
-import re
 import zipfile
 from dataclasses import dataclass
 from typing import Any
@@ -35,10 +28,10 @@ from urllib.parse import unquote
 from babelflow.documents import Block, Document, DocumentError, has_letters
 from babelflow.languages import is_rtl, sets_direction, tag
 from babelflow.tasks.formats import FormatOptions, Parsed
-from babelflow.tasks.formats.html import Places, read_tree, write_tree
-from babelflow.tasks.formats.package import open_package, parse_xml, read_xml, repackage, serialize_xml
+from babelflow.tasks.formats import xhtml
+from babelflow.tasks.formats.html import Places
+from babelflow.tasks.formats.package import open_package, read_xml, repackage, serialize_xml
 
-_XHTML = "{http://www.w3.org/1999/xhtml}"
 _OPF = "{http://www.idpf.org/2007/opf}"
 _DC = "{http://purl.org/dc/elements/1.1/}"
 _NCX = "{http://www.daisy.org/z3986/2005/ncx/}"
@@ -51,12 +44,6 @@ _XHTML_TYPE, _NCX_TYPE = "application/xhtml+xml", "application/x-dtbncx+xml"
 _METADATA = frozenset(_DC + name for name in ("title", "description", "subject"))
 # Font obfuscation (IDPF, Adobe): a font is mangled against copying, the text stays readable.
 _OBFUSCATION = frozenset({"http://www.idpf.org/2008/embedding", "http://ns.adobe.com/pdf/enc#RC"})
-_NAMED = re.compile(rb"&([A-Za-z][A-Za-z0-9]*);")
-_XML_ENTITIES = {b"amp", b"lt", b"gt", b"quot", b"apos"}
-# CSS declarations a change of direction turns; `flex-direction` and the like are other properties.
-_DIRECTION = re.compile(rb"((?<![-\w])direction\s*:\s*)(?:ltr|rtl)\b", re.IGNORECASE)
-_ALIGNMENT = re.compile(rb"((?<![-\w])text-align\s*:\s*)(left|right)\b", re.IGNORECASE)
-_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
 
 
 @dataclass(frozen=True)
@@ -90,7 +77,7 @@ def parse(data: bytes, options: FormatOptions) -> Parsed:
     metadata = _read_texts(_metadata_texts(root), blocks)
     contents = []
     for name in documents:
-        own, places = read_tree(_as_html(_read_xhtml(package, name), name))
+        own, places = xhtml.read(package.read(name), name)
         contents.append(_Content(name, places, len(blocks)))
         blocks += own
     labels = _read_texts(_ncx_texts(read_xml(package, ncx, doctype=True)), blocks) if ncx else ()
@@ -107,17 +94,7 @@ def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
         own = blocks[content.first:content.first + len(content.places.places)]
         if all(block is None for block in own):
             continue
-        root = _read_xhtml(package, content.name)
-        space = _XHTML if root.tag.startswith(_XHTML) else ""
-        html_root = _as_html(root, content.name)
-        write_tree(html_root, content.places, own, tgt)
-        html_root.set(_XML_LANG, lang)
-        if "lang" in html_root.attrib:
-            html_root.set("lang", lang)
-        if turn:
-            _turn_styles(html_root, rtl)
-        _as_xhtml(root, space)
-        changed[content.name] = serialize_xml(root)
+        changed[content.name] = xhtml.write(package.read(content.name), content.name, content.places, own, tgt, turn)
     root = read_xml(package, skeleton.opf)
     _write_texts(_metadata_texts(root), skeleton.metadata, blocks, lang)
     _set_language(root, lang)
@@ -127,7 +104,7 @@ def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
     changed[skeleton.opf] = serialize_xml(root)
     for name in skeleton.stylesheets if turn else ():
         data = package.read(name)
-        if (turned := _turn_css(data, rtl)) != data:
+        if (turned := xhtml.turn_css(data, rtl)) != data:
             changed[name] = turned
     if skeleton.ncx:
         root = read_xml(package, skeleton.ncx, doctype=True)
@@ -187,78 +164,6 @@ def _refuse_encrypted(package: zipfile.ZipFile, read: set[str]) -> None:
         name = posixpath.normpath(unquote(reference.get("URI", "")))
         if name in read:
             raise DocumentError(f"{name} is encrypted (DRM-protected EPUB): its text cannot be read")
-
-
-def _read_xhtml(package: zipfile.ZipFile, name: str) -> Any:
-    """The document as XML. One that uses HTML's named entities without naming the DTD that declares
-    them (&nbsp; in an EPUB 3 book: reading systems built on HTML parsers open those) is read with them
-    as character references."""
-    data = package.read(name)
-    try:
-        return parse_xml(data, name, doctype=True)
-    except DocumentError:
-        named = _NAMED.sub(_character_reference, data)
-        if named == data:
-            raise
-        return parse_xml(named, name, doctype=True)
-
-
-def _character_reference(m: re.Match) -> bytes:
-    char = html.entities.html5.get(m[1].decode() + ";")
-    return m[0] if char is None or m[1] in _XML_ENTITIES else "".join(f"&#{ord(c)};" for c in char).encode()
-
-
-def _as_html(root: Any, name: str) -> Any:
-    """The document with its XHTML elements renamed as html.py reads HTML (no namespace), named HTML
-    entities replaced by their characters. _as_xhtml puts the namespace back."""
-    from lxml import etree
-
-    for entity in list(root.iter(etree.Entity)):
-        char = html.entities.html5.get(entity.name + ";")
-        if char is None:
-            raise DocumentError(f"{name}: undefined entity &{entity.name};")
-        _replace_with_text(entity, char + (entity.tail or ""))
-    for el in root.iter():
-        if isinstance(el.tag, str) and el.tag.startswith(_XHTML):
-            el.tag = el.tag[len(_XHTML):]
-    if root.tag != "html":
-        raise DocumentError(f"{name}: not an XHTML document (its root is {root.tag})")
-    return root
-
-
-def _replace_with_text(node: Any, text: str) -> None:
-    previous, parent = node.getprevious(), node.getparent()
-    if previous is None:
-        parent.text = (parent.text or "") + text
-    else:
-        previous.tail = (previous.tail or "") + text
-    parent.remove(node)
-
-
-def _as_xhtml(root: Any, space: str) -> None:
-    """The HTML elements back in the namespace the document had them in (a document without one stays so)."""
-    for el in root.iter():
-        if isinstance(el.tag, str) and not el.tag.startswith("{"):
-            if el.text is None and not len(el) and el.tag not in _VOID:
-                el.text = ""
-            el.tag = space + el.tag
-
-
-def _turn_styles(root: Any, rtl: bool) -> None:
-    """The direction and alignment that style elements and attributes of a document set, turned."""
-    for el in root.iter():
-        if el.tag == "style" and el.text:
-            el.text = _turn_css(el.text.encode(), rtl).decode()
-        if isinstance(el.tag, str) and el.get("style"):
-            el.set("style", _turn_css(el.get("style").encode(), rtl).decode())
-
-
-def _turn_css(css: bytes, rtl: bool) -> bytes:
-    """CSS that sets the direction (LibreOffice's EPUBs set `direction: ltr` on the body, which would win
-    over the root's dir) sets the target's; left and right alignment swap to stay at the start or end of
-    a line, as DrawingML's do in PPTX. Everything else byte for byte."""
-    css = _DIRECTION.sub(rb"\1" + (b"rtl" if rtl else b"ltr"), css)
-    return _ALIGNMENT.sub(lambda m: m[1] + (b"right" if m[2].lower() == b"left" else b"left"), css)
 
 
 def _metadata_texts(root: Any) -> list[Any]:
