@@ -24,10 +24,12 @@ PML = "http://schemas.openxmlformats.org/presentationml/2006/main"
 C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
-NS = {"a": A, "p": PML, "c": C, "r": R, "mc": MC}
+P188 = "http://schemas.microsoft.com/office/powerpoint/2018/8/main"  # modern comments
+NS = {"a": A, "p": PML, "c": C, "r": R, "mc": MC, "p188": P188}
 # The parts whose paragraphs are translated; presentation.xml takes the default language; all else is copied.
-TEXT_PART = re.compile(
-    r"ppt/(slides/slide\d+|notesSlides/notesSlide\d+|charts/chart\d+|diagrams/(data|drawing)\d+)\.xml")
+TEXT_PART = re.compile(r"ppt/(slides/slide\d+|notesSlides/notesSlide\d+|charts/chart\d+|diagrams/(data|drawing)\d+"
+                       r"|comments/(comment\d+|modernComment_[^/]+))\.xml")
+LEGACY_TEXT = f"{{{PML}}}text"  # a legacy comment's plain text
 DC, CP = "http://purl.org/dc/elements/1.1/", "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
 CORE = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
 PROPERTIES = (f"{{{DC}}}title", f"{{{DC}}}subject", f"{{{DC}}}description", f"{{{CP}}}keywords")
@@ -63,7 +65,9 @@ def canonical(element: etree._Element | None, drop: tuple[str, ...] = PROOFING) 
 
 def content(p: etree._Element) -> list[tuple]:
     """The paragraph's content in order: each character as ("char", char, run format), a field or any other
-    object as ("object", its XML without the proofing attributes)."""
+    object as ("object", its XML without the proofing attributes). A legacy comment is plain text."""
+    if p.tag == LEGACY_TEXT:
+        return [("char", c, b"") for c in p.text or ""]
     out = []
     for el in p:
         if el.tag == a("r"):  # a run without text (PowerPoint leaves some) shows nothing
@@ -80,9 +84,12 @@ def text(p: etree._Element) -> str:
 
 
 def paragraphs(name: str, root: etree._Element) -> list[etree._Element]:
-    """The paragraphs translation reads: all of a slide, notes or SmartArt part; a chart's titles and labels."""
+    """The paragraphs translation reads: all of a slide, notes, SmartArt or modern comments part; a chart's
+    titles and labels; the text of legacy comments."""
     if "/charts/" in name:
         return [p for rich in root.iter(f"{{{C}}}rich") for p in rich.iter(a("p"))]
+    if root.tag == f"{{{PML}}}cmLst":
+        return list(root.iter(LEGACY_TEXT))
     return list(root.iter(a("p")))
 
 
@@ -142,7 +149,7 @@ def check_presentation(source: Path, output: Path | bytes, expect=lambda c: c, t
                     i += 1
                 expected.append((kind, c, *rest))
             assert got == expected, name
-            if text(x).strip():
+            if text(x).strip() and y.tag == a("p"):
                 assert languages(y) == {tag}, name
             if not rtl:
                 assert canonical(y.find(a("pPr"))) == canonical(x.find(a("pPr"))), name
@@ -305,13 +312,73 @@ RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
  Target="https://example.com/" TargetMode="External"/></Relationships>"""
 
 
+LEGACY_COMMENTS = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<p:cmLst xmlns:a="{A}" xmlns:r="{R}" xmlns:p="{PML}"><p:cm authorId="0" dt="2024-05-02T10:15:00.000" idx="1">
+<p:pos x="10" y="10"/><p:text>Please check the title before Friday.</p:text></p:cm>
+<p:cm authorId="0" dt="2024-05-02T10:16:00.000" idx="2"><p:pos x="10" y="106"/><p:text>42</p:text></p:cm></p:cmLst>"""
+COMMENT_AUTHORS = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<p:cmAuthorLst xmlns:a="{A}" xmlns:r="{R}" xmlns:p="{PML}"><p:cmAuthor id="0" name="Ann Lee" initials="AL" lastIdx="2"
+ clrIdx="0"/></p:cmAuthorLst>"""
+ANN, BOB = "{2F1D3A4B-5C6D-4E7F-8091-A2B3C4D5E6F7}", "{8E9F0A1B-2C3D-4E5F-8A6B-7C8D9E0F1A2B}"
+# PowerPoint 365 writes a comment's replies before its own text.
+MODERN_COMMENTS = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<p188:cmLst xmlns:a="{A}" xmlns:r="{R}" xmlns:p188="{P188}"><p188:cm id="{{6A1B2C3D-4E5F-4A6B-9C7D-8E9F0A1B2C3D}}"
+ authorId="{BOB}" created="2024-05-03T09:00:00.000"><pc:sldMkLst
+ xmlns:pc="http://schemas.microsoft.com/office/powerpoint/2013/main/command"><pc:docMk/><pc:sldMk cId="0" sldId="256"/>
+</pc:sldMkLst><p188:pos x="1200" y="300"/><p188:replyLst><p188:reply id="{{7B2C3D4E-5F6A-4B7C-8D9E-0F1A2B3C4D5E}}"
+ authorId="{ANN}" created="2024-05-03T09:30:00.000"><p188:txBody><a:bodyPr/><a:lstStyle/><a:p><a:r><a:rPr lang="en-US"/>
+<a:t>Done, the title is shorter now.</a:t></a:r></a:p></p188:txBody></p188:reply></p188:replyLst>
+<p188:txBody><a:bodyPr/><a:lstStyle/><a:p><a:r><a:rPr lang="en-US"/><a:t>Shorter title, </a:t></a:r><a:r>
+<a:rPr lang="en-US" b="1"/><a:t>please</a:t></a:r><a:r><a:rPr lang="en-US"/><a:t>.</a:t></a:r></a:p><a:p><a:r>
+<a:rPr lang="en-US"/><a:t>Thanks!</a:t></a:r></a:p></p188:txBody></p188:cm></p188:cmLst>"""
+AUTHORS = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<p188:authorLst xmlns:a="{A}" xmlns:r="{R}" xmlns:p188="{P188}"><p188:author id="{ANN}" name="Ann Lee" initials="AL"
+ userId="Ann Lee" providerId="None"/><p188:author id="{BOB}" name="Bob Stone" initials="BS" userId="Bob Stone"
+ providerId="None"/></p188:authorLst>"""
+LEGACY, MODERN = "ppt/comments/comment1.xml", "ppt/comments/modernComment_100_5D8A4E2B.xml"
+PRESENTATIONML = "application/vnd.openxmlformats-officedocument.presentationml"
+# The parts and their content types.
+COMMENTS = {LEGACY: (LEGACY_COMMENTS, f"{PRESENTATIONML}.comments+xml"),
+            MODERN: (MODERN_COMMENTS, "application/vnd.ms-powerpoint.comments+xml"),
+            "ppt/commentAuthors.xml": (COMMENT_AUTHORS, f"{PRESENTATIONML}.commentAuthors+xml"),
+            "ppt/authors.xml": (AUTHORS, "application/vnd.ms-powerpoint.authors+xml")}
+# Legacy and modern comments end their relationship types alike.
+MODERN_RELS = "http://schemas.microsoft.com/office/2018/10/relationships"
+
+
+def relationship(rid: str, kind: str, target: str) -> str:
+    return f'<Relationship Id="{rid}" Type="{kind}" Target="{target}"/>'
+
+
+def with_comments(source: Path, path: Path, replaced: dict[str, str] | None = None) -> None:
+    """`source`, its members `replaced`, with a legacy comment and a modern one with a reply on its first slide,
+    and their authors related from the presentation, as PowerPoint writes them."""
+    added = {
+        "[Content_Types].xml": ("</Types>", "".join(f'<Override PartName="/{name}" ContentType="{kind}"/>'
+                                                    for name, (_, kind) in COMMENTS.items())),
+        "ppt/_rels/presentation.xml.rels": ("</Relationships>", relationship(
+            "rId90", f"{R}/commentAuthors", "commentAuthors.xml") + relationship(
+            "rId91", f"{MODERN_RELS}/authors", "authors.xml")),
+        "ppt/slides/_rels/slide1.xml.rels": ("</Relationships>", relationship(
+            "rId90", f"{R}/comments", f"../{LEGACY.removeprefix('ppt/')}") + relationship(
+            "rId91", f"{MODERN_RELS}/comments", f"../{MODERN.removeprefix('ppt/')}")),
+    }
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = (replaced or {}).get(info.filename, "").encode() or zin.read(info)
+            if info.filename in added:
+                end, extra = added[info.filename]
+                data = data.replace(end.encode(), (extra + end).encode())
+            zout.writestr(info, data)
+        for name, (text, _) in COMMENTS.items():
+            zout.writestr(name, text.encode())
+
+
 def build_presentation(path: Path) -> None:
     """The corpus's test.pptx with its one slide replaced: placeholders, a link, a line break, fields, a text box,
-    a group, a table, an mc:AlternateContent and a transition."""
-    with zipfile.ZipFile(corpus("pptx", "test.pptx")) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = {"ppt/slides/slide1.xml": SLIDE.encode(), "ppt/slides/_rels/slide1.xml.rels": RELS.encode()}
-            zout.writestr(info, data.get(info.filename) or zin.read(info))
+    a group, a table, an mc:AlternateContent and a transition; and comments on it."""
+    with_comments(corpus("pptx", "test.pptx"), path,
+                  {"ppt/slides/slide1.xml": SLIDE, "ppt/slides/_rels/slide1.xml.rels": RELS})
 
 
 @pytest.fixture(scope="module")
@@ -390,6 +457,43 @@ def test_right_to_left_source_into_left_to_right_target(built, tmp_path) -> None
     assert [text(p) for p in back.iter(a("p"))] == [pseudo(text(p)) for p in source.iter(a("p"))]
 
 
+COMMENT_TEXTS = ["Please check the title before Friday.", "42", "Shorter title, please.", "Thanks!",
+                 "Done, the title is shorter now."]
+
+
+def test_comments_are_translated_and_authors_kept(built) -> None:
+    """Legacy comments (plain text) and a modern comment and its reply (runs, formats) are translated; the
+    authors' names and the comments' authors, dates and places stay; into Arabic a modern comment's paragraphs
+    read right to left."""
+    source, output = members(built["source"]), members(built["pseudo"])
+    legacy, modern = (etree.fromstring(output[name][1]) for name in (LEGACY, MODERN))
+    assert [t.text for t in legacy.iter(LEGACY_TEXT)] == [pseudo(COMMENT_TEXTS[0]), "42"]
+    assert [text(p) for p in modern.iter(a("p"))] == [pseudo(COMMENT_TEXTS[4]), pseudo(COMMENT_TEXTS[2]),
+                                                      pseudo(COMMENT_TEXTS[3])]
+    runs = [(r.findtext("a:t", namespaces=NS), r.find("a:rPr", NS).get("b")) for r in modern.findall(".//a:p", NS)[1]]
+    assert runs == [(pseudo("Shorter title, "), None), (pseudo("please"), "1"), (".", None)]
+    assert {lang for p in modern.iter(a("p")) for lang in languages(p)} == {"fr-FR"}
+    for name in ("ppt/commentAuthors.xml", "ppt/authors.xml"):
+        assert output[name] == source[name]
+
+    def without_text(data: bytes) -> bytes:
+        root = etree.fromstring(data)
+        for element in [*root.iter(LEGACY_TEXT), *root.iter(f"{{{P188}}}txBody")]:
+            element.getparent().remove(element)
+        return etree.tostring(root, method="c14n")
+
+    assert [without_text(output[name][1]) for name in (LEGACY, MODERN)] == [
+        without_text(source[name][1]) for name in (LEGACY, MODERN)]
+    arabic = etree.fromstring(members(built["pseudo-ar"])[MODERN][1])
+    assert [p.find("a:pPr", NS).attrib for p in arabic.iter(a("p"))] == [{"rtl": "1"}] * 3
+
+
+def test_comments_come_after_the_notes(tmp_path) -> None:
+    with_comments(corpus("pptx", "prs-notes.pptx"), tmp_path / "notes.pptx")
+    _, doc = parse(tmp_path / "notes.pptx")
+    assert [b.text for b in doc.blocks] == ["Notes", "", *COMMENT_TEXTS, "Presentation"]
+
+
 def parse(path: Path):
     from babelflow.documents import Document
     from babelflow.tasks.formats import FormatOptions
@@ -400,14 +504,16 @@ def parse(path: Path):
 
 
 def test_blocks_fields_and_mirrors(tmp_path) -> None:
-    """A block per paragraph, in slide order; the field is a word (a placeholder for the engine, never its
-    cached text); the mc:Fallback that repeats its mc:Choice is no block of its own."""
+    """A block per paragraph, in slide order, then the slide's comments (a modern one before its reply); the
+    field is a word (a placeholder for the engine, never its cached text); the mc:Fallback that repeats its
+    mc:Choice is no block of its own."""
     build_presentation(tmp_path / "in.pptx")
     _, doc = parse(tmp_path / "in.pptx")
     assert [b.text for b in doc.blocks] == [
         "The quick brown fox jumps.", "Visit our website for more.", "First line\nSecond line",
         "This is slide  of the deck.", "Centred text here.", "A second level point.", "", "", "Right aligned words.",
-        "Grouped words here.", "Cell text here", "42", "Alternate text.", "Presentation"]  # the core title last
+        "Grouped words here.", "Cell text here", "42", "Alternate text.", *COMMENT_TEXTS,
+        "Presentation"]  # the core title last
     field = doc.blocks[3]
     assert field.spans == [(0, 27, 0), (14, 14, 1)] and field.words == {1}
     assert not doc.blocks[6].translatable and not doc.blocks[7].translatable
@@ -465,6 +571,7 @@ def test_reordered_translation_keeps_runs_and_links(tmp_path) -> None:
 ODF_STYLE = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
 ODF_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 ODF_DRAW = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
+ODF_ANNOTATION = "{http://openoffice.org/2009/office}annotation"  # a slide's comment, as Impress keeps it
 FO = "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"
 
 
@@ -502,6 +609,10 @@ def test_libreoffice_opens_outputs(corpus_runs, built, tmp_path) -> None:
     words = "".join(seen.itertext())
     assert pseudo("The quick brown fox jumps.") in words and "quick" not in words
     assert pseudo("Cell text here") in words and pseudo("Grouped words here.") in words
+    # LibreOffice 7.4 shows the legacy comments (not the modern ones), by their author.
+    notes = [(note.findtext(f"{{{DC}}}creator"), note.findtext(f"{{{ODF_TEXT}}}p"))
+             for note in seen.iter(ODF_ANNOTATION)]
+    assert notes == [("Ann Lee", pseudo(COMMENT_TEXTS[0])), ("Ann Lee", "42")]
     # Into Arabic, LibreOffice lays out every paragraph of the slide right to left, aligned at its end (the
     # right margin) where the source was aligned left, at its start where it was aligned right.
     arabic = etree.parse(str(tmp_path / "converted" / "built-ar.fodp")).getroot()
@@ -509,7 +620,7 @@ def test_libreoffice_opens_outputs(corpus_runs, built, tmp_path) -> None:
               for s in arabic.iter(f"{{{ODF_STYLE}}}style") for p in s if p.tag.endswith("paragraph-properties")}
     page = arabic.find(f".//{{{ODF_DRAW}}}page")
     got = ["".join(p.itertext()) and layout.get(p.get(f"{{{ODF_TEXT}}}style-name"))
-           for p in page.iter(f"{{{ODF_TEXT}}}p")]
+           for p in page.iter(f"{{{ODF_TEXT}}}p") if next(p.iterancestors(ODF_ANNOTATION), None) is None]
     assert got == [("rl-tb", "center"), *[("rl-tb", "end")] * 3, ("rl-tb", "center"), ("rl-tb", "end"), "",
                    ("rl-tb", "start"), ("rl-tb", "start"), *[("rl-tb", "end")] * 4]
 

@@ -28,12 +28,18 @@ XLSX = sorted((CORPUS / "xlsx").glob("*.xlsx"))
 S = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 TC = "http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments"
-NS = {"s": S, "tc": TC}
+A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+XDR = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+NS = {"s": S, "tc": TC, "a": A, "c": C, "xdr": XDR}
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 # The parts whose text is translated; every other member is copied byte for byte.
 SHEET = re.compile(r"xl/worksheets/[^/]+\.xml")
+DRAWN = re.compile(r"xl/(drawings/drawing|charts/chart)\d+\.xml")  # DrawingML paragraphs (not vmlDrawing)
 TEXT_PART = re.compile(r"xl/(sharedStrings|comments[^/]*|threadedComments/[^/]+|worksheets/[^/]+|tables/[^/]+)\.xml"
-                       r"|docProps/core\.xml")
+                       r"|docProps/core\.xml|" + DRAWN.pattern)
+# DrawingML run properties that record proofing (what translation sets or drops), not formatting.
+PROOFING = ("lang", "altLang", "dirty", "err", "smtClean", "smtId")
 DC, CP = "http://purl.org/dc/elements/1.1/", "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
 # The core properties a reader sees in the title bar and the file's properties; the rest of docProps is kept.
 PROPERTIES = (f"{{{DC}}}title", f"{{{DC}}}subject", f"{{{DC}}}description", f"{{{CP}}}keywords")
@@ -42,6 +48,10 @@ HF = {f"{{{S}}}{n}" for n in ("oddHeader", "oddFooter", "evenHeader", "evenFoote
 
 def s(name: str) -> str:
     return f"{{{S}}}{name}"
+
+
+def a(name: str) -> str:
+    return f"{{{A}}}{name}"
 
 
 def members(path: Path) -> dict[str, tuple[int, bytes]]:
@@ -126,6 +136,82 @@ def without_text(root: etree._Element) -> bytes:
     return etree.tostring(root, method="c14n")
 
 
+def canonical(element: etree._Element | None) -> bytes:
+    """The element, canonical, without the proofing attributes of its run properties."""
+    if element is None:
+        return b""
+    element = copy.deepcopy(element)
+    element.tail = None
+    for el in element.iter(a("rPr"), a("endParaRPr")):
+        for name in PROOFING:
+            el.attrib.pop(name, None)
+    return etree.tostring(element, method="c14n", exclusive=True)
+
+
+def drawn_paragraphs(name: str, root: etree._Element) -> list[etree._Element]:
+    """The paragraphs translation reads: a chart's titles and labels (c:rich), every one of a drawing."""
+    if "/charts/" in name:
+        return [p for rich in root.iter(f"{{{C}}}rich") for p in rich.iter(a("p"))]
+    return list(root.iter(a("p")))
+
+
+def dml_runs(p: etree._Element) -> list[tuple[str, bytes]]:
+    """A DrawingML paragraph's runs and line breaks: (text, canonical a:rPr); a field or other object as ("",
+    its canonical XML)."""
+    out = []
+    for el in p:
+        if el.tag == a("r") and el.findtext(a("t")):  # a run without text shows nothing
+            out.append((el.findtext(a("t")), canonical(el.find(a("rPr")))))
+        elif el.tag == a("br"):
+            out.append(("\n", canonical(el.find(a("rPr")))))
+        elif el.tag not in (a("r"), a("pPr"), a("endParaRPr")):
+            out.append(("", b"object " + canonical(el)))
+    return out
+
+
+def without_paragraphs(name: str, root: etree._Element) -> bytes:
+    """A drawing or chart without the paragraphs translation writes and a chart's editing language: its
+    shapes, the chart's data, cached values and formats."""
+    root = copy.deepcopy(root)
+    for p in drawn_paragraphs(name, root):
+        p.getparent().remove(p)
+    for lang in root.iter(f"{{{C}}}lang"):
+        lang.getparent().remove(lang)
+    return etree.tostring(root, method="c14n", exclusive=True)
+
+
+def check_drawn(name: str, old: etree._Element, new: etree._Element, expect, rtl: bool) -> None:
+    """Per paragraph: the same runs, formats and fields, the text as `expect` makes it, in the target language
+    where it changed; into Arabic right to left, a drawing's left (its default) and right alignment mirrored."""
+    assert without_paragraphs(name, new) == without_paragraphs(name, old), name
+    tag = "ar-SA" if rtl else "fr-FR"
+    old_ps, new_ps = drawn_paragraphs(name, old), drawn_paragraphs(name, new)
+    assert len(new_ps) == len(old_ps), name
+    for x, y in zip(old_ps, new_ps):
+        source, output = dml_runs(x), dml_runs(y)
+        text = "".join(t for t, _ in source)
+        assert [f for _, f in merged(output)] == [f for _, f in merged(source)], (name, text)
+        assert translated_like(text, "".join(t for t, _ in output), expect), (name, text, output)
+        if output != source:
+            props = [r.find(a("rPr")) for r in y if r.tag in (a("r"), a("br"))] + y.findall(a("endParaRPr"))
+            assert {r.get("lang") for r in props} == {tag}, (name, text)
+            if "/charts/" in name:
+                assert new.find("c:lang", NS) is None or new.find("c:lang", NS).get("val") == tag, name
+        old_props, new_props = x.find(a("pPr")), y.find(a("pPr"))
+        if not rtl:
+            assert canonical(new_props) == canonical(old_props), name
+            continue
+        assert new_props.get("rtl") == "1", name
+        align = old_props.get("algn") if old_props is not None else None
+        if new.tag == f"{{{XDR}}}wsDr":  # a sheet's drawing: left aligned by default; a chart aligns its own text
+            align = {"l": "r", "r": "l"}.get(align or "l", align)
+        assert new_props.get("algn") == align, name
+        def rest(props: etree._Element | None) -> dict[str, str]:
+            return {k: v for k, v in (props.attrib if props is not None else {}).items() if k not in ("rtl", "algn")}
+
+        assert rest(new_props) == rest(old_props), name
+
+
 def views(root: etree._Element) -> list[dict[str, str]]:
     """The attributes of the sheet's views but their direction."""
     return [{k: v for k, v in view.attrib.items() if k != "rightToLeft"} for view in root.iter(s("sheetView"))]
@@ -163,6 +249,8 @@ def check_workbook(source: Path, output: Path, expect=lambda t: t, rtl: bool = F
                 check_strings(a.find(s("text")), b.find(s("text")), expect)
         elif "/tables/" in name:
             assert without_text(new) == without_text(old), name
+        elif DRAWN.fullmatch(name):
+            check_drawn(name, old, new, expect, rtl)
         elif SHEET.fullmatch(name):
             assert without_text(new) == without_text(old), name
             for a, b in zip(old.iter(s("is")), new.iter(s("is"))):
@@ -226,6 +314,31 @@ def test_corpus_specifics(corpus_runs) -> None:
     assert symbols[:5] == ["\x00", "\x01", "\x02", "\x03", "\x04"] and "&" in symbols and "A" not in symbols
 
 
+def dml_text(p: etree._Element) -> str:
+    return "".join(t for t, _ in dml_runs(p))
+
+
+def test_corpus_charts_and_text_boxes(corpus_runs) -> None:
+    """Chart and axis titles are translated and the chart takes the target language; a text box keeps its
+    format; a text box that shows a cell (a TxLink field) keeps the cell's text; into Arabic the text boxes read
+    right to left, aligned at the other side."""
+    def paragraphs(kind: str, name: str, member: str) -> list[etree._Element]:
+        with zipfile.ZipFile(corpus_runs[kind] / name) as z:
+            return drawn_paragraphs(member, etree.fromstring(z.read(member)))
+
+    chart = paragraphs("pseudo", "chart_axis03.xlsx", "xl/charts/chart1.xml")
+    assert [dml_text(p) for p in chart] == [pseudo("Title"), pseudo("XXX"), pseudo("YYY")]
+    assert chart[0].getroottree().getroot().find("c:lang", NS).get("val") == "fr-FR"
+    box = paragraphs("pseudo", "textbox21.xlsx", "xl/drawings/drawing1.xml")
+    assert [(r.findtext("a:t", namespaces=NS), r.find("a:rPr", NS).attrib) for r in box[0].iter(a("r"))] == [
+        (pseudo("This is some text"), {"lang": "fr-FR", "sz": "1200", "b": "1", "i": "1", "u": "sng"})]
+    linked = paragraphs("pseudo", "textbox31.xlsx", "xl/drawings/drawing1.xml")[0].find("a:fld", NS)
+    assert (linked.get("type"), linked.findtext("a:t", namespaces=NS)) == ("TxLink", "This is some text")
+    boxes = paragraphs("pseudo-ar", "textbox41.xlsx", "xl/drawings/drawing1.xml")
+    assert [(p.find("a:pPr", NS).get("rtl"), p.find("a:pPr", NS).get("algn")) for p in boxes] == [
+        ("1", "r"), ("1", "r"), ("1", "ctr"), ("1", "l")]
+
+
 # --- a hand-built workbook ------------------------------------------------------------------------------
 
 SML = "application/vnd.openxmlformats-officedocument.spreadsheetml"
@@ -240,6 +353,9 @@ OVERRIDES = {
     "/xl/persons/person.xml": "application/vnd.ms-excel.person+xml",
     "/xl/tables/table1.xml": f"{SML}.table+xml",
     "/xl/pivotCache/pivotCacheDefinition1.xml": f"{SML}.pivotCacheDefinition+xml",
+    "/xl/drawings/drawing1.xml": "application/vnd.openxmlformats-officedocument.drawing+xml",
+    "/xl/charts/chart1.xml": "application/vnd.openxmlformats-officedocument.drawingml.chart+xml",
+    "/xl/drawings/drawing2.xml": "application/vnd.openxmlformats-officedocument.drawingml.chartshapes+xml",
     "/docProps/core.xml": "application/vnd.openxmlformats-package.core-properties+xml",
 }
 CONTENT_TYPES = (
@@ -310,7 +426,8 @@ SHEET1 = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 </dataValidation></dataValidations>
 <pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>
 <headerFooter><oddHeader>&amp;L&amp;"Arial,Bold"Quarterly report&amp;CPage &amp;P of &amp;N&amp;R&amp;D</oddHeader>
-<oddFooter>&amp;CSales &amp;&amp; marketing</oddFooter></headerFooter><legacyDrawing r:id="rId2"/></worksheet>"""
+<oddFooter>&amp;CSales &amp;&amp; marketing</oddFooter></headerFooter><drawing r:id="rId3"/><legacyDrawing r:id="rId2"/>
+</worksheet>"""
 SHEET2 = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <worksheet xmlns="{S}" xmlns:r="{R}"><dimension ref="A1:B5"/><sheetFormatPr defaultRowHeight="15"/><sheetData>
 <row r="1"><c r="B1" t="s"><v>0</v></c></row>
@@ -347,6 +464,80 @@ CORE = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
  xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Quarterly sales</dc:title><dc:creator>Ann Lee</dc:creator>
 </cp:coreProperties>"""
+
+
+def anchor(cols: tuple[int, int], rows: tuple[int, int], content: str) -> str:
+    """A drawing's object, anchored between two cells."""
+    cells = [f"<xdr:{end}><xdr:col>{col}</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>{row}</xdr:row>"
+             f"<xdr:rowOff>0</xdr:rowOff></xdr:{end}>" for end, col, row in zip(("from", "to"), cols, rows)]
+    return f"<xdr:twoCellAnchor>{''.join(cells)}{content}<xdr:clientData/></xdr:twoCellAnchor>"
+
+
+def text_box(shape_id: int, y: int, paragraphs: str, kind: str = "xdr") -> str:
+    return (f'<{kind}:sp macro="" textlink=""><{kind}:nvSpPr><{kind}:cNvPr id="{shape_id}" name="TextBox {shape_id}"/>'
+            f'<{kind}:cNvSpPr txBox="1"/></{kind}:nvSpPr><{kind}:spPr><a:xfrm><a:off x="0" y="{y}"/>'
+            f'<a:ext cx="1828800" cy="381000"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></{kind}:spPr>'
+            f'<{kind}:txBody><a:bodyPr wrap="square" rtlCol="0" anchor="t"/><a:lstStyle/>{paragraphs}</{kind}:txBody>'
+            f"</{kind}:sp>")
+
+
+def run(text: str, props: str = "") -> str:
+    return f'<a:r><a:rPr lang="en-US" sz="1100"{props}/><a:t>{text}</a:t></a:r>'
+
+
+CHART_FRAME = f"""<xdr:graphicFrame macro=""><xdr:nvGraphicFramePr><xdr:cNvPr id="2" name="Chart 1"/>
+<xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr><xdr:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/></xdr:xfrm>
+<a:graphic><a:graphicData uri="{C}"><c:chart xmlns:c="{C}" xmlns:r="{R}" r:id="rId1"/></a:graphicData></a:graphic>
+</xdr:graphicFrame>"""
+BOX = text_box(3, 1905000, "<a:p>" + run("Figures are preliminary.") + "</a:p><a:p>" + run("Ask ")
+               + run("the sales team", ' b="1"') + run(" before sharing.") + "</a:p>")
+GROUP = ("""<xdr:grpSp><xdr:nvGrpSpPr><xdr:cNvPr id="4" name="Group 4"/><xdr:cNvGrpSpPr/></xdr:nvGrpSpPr><xdr:grpSpPr>
+<a:xfrm><a:off x="0" y="3238500"/><a:ext cx="1828800" cy="381000"/><a:chOff x="0" y="3238500"/>
+<a:chExt cx="1828800" cy="381000"/></a:xfrm></xdr:grpSpPr>"""
+         + text_box(5, 3238500, '<a:p><a:pPr algn="r"/>' + run("Grouped note", ' i="1"') + "</a:p>") + "</xdr:grpSp>")
+# A chart, a text box of two paragraphs and a group of one right-aligned text box.
+DRAWING = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<xdr:wsDr xmlns:xdr="{XDR}" xmlns:a="{A}">'
+           + anchor((4, 11), (10, 24), CHART_FRAME) + anchor((0, 3), (10, 16), BOX) + anchor((0, 3), (17, 19), GROUP)
+           + "</xdr:wsDr>")
+
+
+def rich_text(text: str, body: str = "<a:bodyPr/>") -> str:
+    return (f"<c:tx><c:rich>{body}<a:lstStyle/><a:p><a:pPr><a:defRPr/></a:pPr>"
+            f'<a:r><a:rPr lang="en-US"/><a:t>{text}</a:t></a:r></a:p></c:rich></c:tx>')
+
+
+def axis(kind: str, ids: tuple[int, int], position: str, title: str, rest: str) -> str:
+    return (f'<c:{kind}><c:axId val="{ids[0]}"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/>'
+            f'<c:axPos val="{position}"/><c:title>{title}<c:overlay val="0"/></c:title>'
+            f'<c:numFmt formatCode="General" sourceLinked="1"/><c:tickLblPos val="nextTo"/><c:crossAx val="{ids[1]}"/>'
+            f'<c:crosses val="autoZero"/>{rest}</c:{kind}>')
+
+
+SHOW = "".join(f'<c:show{x} val="{int(x == "Val")}"/>' for x in ("LegendKey", "Val", "CatName", "SerName", "Percent",
+                                                                  "BubbleSize"))
+# A column chart of the pivot table's source range: its series name and category are cached cell values.
+CHART = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<c:chartSpace xmlns:c="{C}" xmlns:a="{A}" xmlns:r="{R}"><c:lang val="en-US"/><c:chart><c:title>
+{rich_text("Units sold by product")}<c:overlay val="0"/></c:title><c:autoTitleDeleted val="0"/><c:plotArea><c:layout/>
+<c:barChart><c:barDir val="col"/><c:grouping val="clustered"/><c:varyColors val="0"/><c:ser><c:idx val="0"/>
+<c:order val="0"/><c:tx><c:strRef><c:f>'Sales Data'!$B$7</c:f><c:strCache><c:ptCount val="1"/><c:pt idx="0">
+<c:v>Units</c:v></c:pt></c:strCache></c:strRef></c:tx><c:dLbls><c:dLbl><c:idx val="0"/>{rich_text("Best seller")}
+{SHOW}</c:dLbl>{SHOW}</c:dLbls><c:cat><c:strRef><c:f>'Sales Data'!$A$8</c:f><c:strCache><c:ptCount val="1"/>
+<c:pt idx="0"><c:v>Widget</c:v></c:pt></c:strCache></c:strRef></c:cat><c:val><c:numRef><c:f>'Sales Data'!$B$8</c:f>
+<c:numCache><c:formatCode>General</c:formatCode><c:ptCount val="1"/><c:pt idx="0"><c:v>5</c:v></c:pt></c:numCache>
+</c:numRef></c:val></c:ser><c:gapWidth val="150"/><c:axId val="1001"/><c:axId val="1002"/></c:barChart>
+{axis("catAx", (1001, 1002), "b", rich_text("Product name"), '<c:auto val="1"/><c:lblOffset val="100"/>')}
+{axis("valAx", (1002, 1001), "l", rich_text("Units sold", '<a:bodyPr rot="-5400000" vert="horz"/>'),
+      '<c:crossBetween val="between"/>')}
+</c:plotArea><c:legend><c:legendPos val="r"/><c:overlay val="0"/></c:legend><c:plotVisOnly val="1"/></c:chart>
+<c:txPr><a:bodyPr/><a:lstStyle/><a:p><a:pPr><a:defRPr sz="1000"/></a:pPr><a:endParaRPr lang="en-US"/></a:p></c:txPr>
+<c:userShapes r:id="rId1"/></c:chartSpace>"""
+ON_CHART = text_box(2, 0, "<a:p>" + run("Source: store records") + "</a:p>", "cdr")
+# A text box drawn on the chart.
+CHART_SHAPES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<c:userShapes xmlns:c="{C}" xmlns:a="{A}" xmlns:cdr="http://schemas.openxmlformats.org/drawingml/2006/chartDrawing">
+<cdr:relSizeAnchor><cdr:from><cdr:x>0.02</cdr:x><cdr:y>0.9</cdr:y></cdr:from>
+<cdr:to><cdr:x>0.5</cdr:x><cdr:y>0.99</cdr:y></cdr:to>{ON_CHART}</cdr:relSizeAnchor></c:userShapes>"""
 VML = """<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:x="urn:schemas-microsoft-com:office:excel">
 <v:shape id="_x0000_s1025"><x:ClientData ObjectType="Note"><x:Row>0</x:Row><x:Column>0</x:Column></x:ClientData>
 </v:shape></xml>"""
@@ -371,7 +562,13 @@ def build_workbook(path: Path) -> None:
         "xl/pivotCache/pivotCacheDefinition1.xml": PIVOT_CACHE,
         "xl/worksheets/sheet1.xml": SHEET1,
         "xl/worksheets/_rels/sheet1.xml.rels": rels((f"{OFFICE}/comments", "../comments1.xml"),
-                                                    (f"{OFFICE}/vmlDrawing", "../drawings/vmlDrawing1.vml")),
+                                                    (f"{OFFICE}/vmlDrawing", "../drawings/vmlDrawing1.vml"),
+                                                    (f"{OFFICE}/drawing", "../drawings/drawing1.xml")),
+        "xl/drawings/drawing1.xml": DRAWING,
+        "xl/drawings/_rels/drawing1.xml.rels": rels((f"{OFFICE}/chart", "../charts/chart1.xml")),
+        "xl/charts/chart1.xml": CHART,
+        "xl/charts/_rels/chart1.xml.rels": rels((f"{OFFICE}/chartUserShapes", "../drawings/drawing2.xml")),
+        "xl/drawings/drawing2.xml": CHART_SHAPES,
         "xl/worksheets/sheet2.xml": SHEET2,
         "xl/worksheets/_rels/sheet2.xml.rels": rels(
             (f"{OFFICE}/table", "../tables/table1.xml"),
@@ -562,6 +759,57 @@ def test_comments_and_threaded_comments(built) -> None:
     assert core.findtext("{http://purl.org/dc/elements/1.1/}creator") == "Ann Lee"
 
 
+def test_drawings_and_charts(built) -> None:
+    """The text boxes (one in a group), the chart's title, axis titles and data label and the text box drawn on
+    the chart are translated, after the sheet's comments; the chart's cached values and formulas stay as the
+    cells had them; into Arabic the paragraphs read right to left, a text box's alignment mirrored."""
+    blocks = [b.text for b in xlsx_format.parse(built["source"].read_bytes(), FormatOptions()).blocks]
+    drawn = ["Figures are preliminary.", "Ask the sales team before sharing.", "Grouped note", "Units sold by product",
+             "Best seller", "Product name", "Units sold", "Source: store records"]
+    assert blocks[blocks.index(drawn[0]):][:len(drawn)] == drawn
+    assert blocks.index(drawn[0]) > blocks.index("Ann Lee:\nCheck these numbers before Friday")
+    parts = {name: read(built["pseudo"], name) for name in (
+        "xl/drawings/drawing1.xml", "xl/charts/chart1.xml", "xl/drawings/drawing2.xml")}
+    got = [dml_text(p) for name, root in parts.items() for p in drawn_paragraphs(name, root)]
+    assert got == [pseudo(t) for t in drawn]
+    drawing, chart = parts["xl/drawings/drawing1.xml"], parts["xl/charts/chart1.xml"]
+    ask = drawing.findall(".//a:p", NS)[1]
+    assert [(r.findtext("a:t", namespaces=NS), r.find("a:rPr", NS).get("b")) for r in ask.iter(a("r"))] == [
+        (pseudo("Ask "), None), (pseudo("the sales team"), "1"), (pseudo(" before sharing."), None)]
+    assert chart.find("c:lang", NS).get("val") == "fr-FR"
+    source = read(built["source"], "xl/charts/chart1.xml")
+    for path in (".//c:v", ".//c:f"):
+        assert [v.text for v in chart.iterfind(path, NS)] == [v.text for v in source.iterfind(path, NS)]
+    assert [v.text for v in chart.iterfind(".//c:strCache//c:v", NS)] == ["Units", "Widget"]
+
+    def layouts(member: str) -> list[tuple[str | None, str | None]]:
+        return [(p.find("a:pPr", NS).get("rtl"), p.find("a:pPr", NS).get("algn"))
+                for p in drawn_paragraphs(member, read(built["pseudo-ar"], member))]
+
+    assert layouts("xl/drawings/drawing1.xml") == [("1", "r"), ("1", "r"), ("1", "l")]
+    assert layouts("xl/charts/chart1.xml") == [("1", None)] * 4
+    assert layouts("xl/drawings/drawing2.xml") == [("1", None)]
+    assert read(built["pseudo-ar"], "xl/charts/chart1.xml").find("c:lang", NS).get("val") == "ar-SA"
+
+
+def test_chartsheet_chart_is_translated() -> None:
+    """A chartsheet's chart (its drawing relates it, as a worksheet's does) has its title translated."""
+    title = f'<c:chart><c:title>{rich_text("Sales by month")}<c:overlay val="0"/></c:title>'.encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(corpus("xlsx", "chartsheet04.xlsx")) as zin, zipfile.ZipFile(buffer, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            chart = info.filename == "xl/charts/chart1.xml"
+            zout.writestr(info, data.replace(b"<c:chart>", title, 1) if chart else data)
+    parsed = xlsx_format.parse(buffer.getvalue(), FormatOptions())
+    doc = Document("c.xlsx", "c.xlsx", "xlsx", parsed.blocks, parsed.skeleton, src_lang="en_XX")
+    assert [b.text for b in doc.blocks] == ["Sales by month"]
+    chart = etree.fromstring(members_of(xlsx_format.render(doc, [Block("Ventes par mois", [(0, 15, 0)])], "fr_XX"))[
+        "xl/charts/chart1.xml"])
+    assert [dml_text(p) for p in drawn_paragraphs("xl/charts/chart1.xml", chart)] == ["Ventes par mois"]
+    assert chart.find("c:lang", NS).get("val") == "fr-FR"
+
+
 def test_right_to_left_sheets(built, tmp_path) -> None:
     """Into Arabic both sheets read right to left: the one without views gets one, where the schema wants
     it; an Arabic workbook translated into French reads left to right again."""
@@ -578,8 +826,9 @@ def test_right_to_left_sheets(built, tmp_path) -> None:
     back = members_of(xlsx_format.render(doc, [None] * len(doc.blocks), "fr_XX"))
     for name in ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"):
         assert all("rightToLeft" not in v.attrib for v in etree.fromstring(back[name]).iter(s("sheetView")))
-    assert {k for k, v in back.items() if v != members_of(data)[k]} == {"xl/worksheets/sheet1.xml",
-                                                                         "xl/worksheets/sheet2.xml"}
+    assert {k for k, v in back.items() if v != members_of(data)[k]} == {
+        "xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml", "xl/drawings/drawing1.xml", "xl/charts/chart1.xml",
+        "xl/drawings/drawing2.xml"}  # their paragraphs read left to right again
     doc.src_lang = "fr_XX"
     assert members_of(xlsx_format.render(doc, [None] * len(doc.blocks), "de_DE")) == members_of(data)
 
@@ -632,7 +881,9 @@ def test_not_a_workbook(tmp_path) -> None:
 ODF = {"office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
        "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
        "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
-       "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0"}
+       "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
+       "draw": "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0",
+       "chart": "urn:oasis:names:tc:opendocument:xmlns:chart:1.0"}
 
 
 def odf(name: str) -> str:
@@ -663,12 +914,16 @@ def calc(tmp_path):
 
 
 def test_libreoffice_reads_the_translation(built, calc) -> None:
-    """Calc opens the translated workbooks: the sheets keep their names, the cells, comment and header show
-    the translation, page fields stay fields, formulas are as they were; in Arabic every sheet reads right
-    to left."""
+    """Calc opens the translated workbooks: the sheets keep their names, the cells, comment, header, text boxes
+    and chart titles show the translation, page fields stay fields, formulas are as they were; in Arabic every
+    sheet reads right to left."""
     source, fr, ar = calc(built["source"], built["pseudo"], built["pseudo-ar"])
     assert fr is not None and ar is not None
-    tables = list(fr.iter(odf("table:table")))
+
+    def sheets(root: etree._Element) -> list[etree._Element]:  # not the tables of the charts' data
+        return root.findall("office:body/office:spreadsheet/table:table", ODF)
+
+    tables = sheets(fr)
     assert [t.get(odf("table:name")) for t in tables] == ["Sales Data", "Notes"]
     cells = ["".join(p.itertext()) for p in tables[0].iter(odf("text:p"))
              if next(p.iterancestors(odf("office:annotation")), None) is None]
@@ -682,12 +937,18 @@ def test_libreoffice_reads_the_translation(built, calc) -> None:
     assert formulas == [c.get(odf("table:formula")) for c in source.iter(odf("table:table-cell"))
                         if c.get(odf("table:formula"))]
     assert 'of:=IF([.C2]="Yes";1;0)' in formulas
+    titles = ["".join(title.itertext()).strip() for title in fr.iter(odf("chart:title"))]
+    assert titles == [pseudo("Units sold by product"), pseudo("Product name"), pseudo("Units sold")]
+    boxes = {shape.get(odf("draw:name")): ["".join(p.itertext()) for p in shape.iter(odf("text:p"))]
+             for shape in fr.iter(odf("draw:custom-shape"))}
+    assert boxes == {"TextBox 3": [pseudo("Figures are preliminary."), pseudo("Ask the sales team before sharing.")],
+                     "TextBox 5": [pseudo("Grouped note")], "TextBox 2": [pseudo("Source: store records")]}
 
     def writing_modes(root: etree._Element) -> list[str | None]:
         styles = {st.get(odf("style:name")): st for st in root.iter(odf("style:style"))
                   if st.get(odf("style:family")) == "table"}
         return [styles[t.get(odf("table:style-name"))].find("style:table-properties", ODF).get(
-            odf("style:writing-mode")) for t in root.iter(odf("table:table"))]
+            odf("style:writing-mode")) for t in sheets(root)]
 
     assert writing_modes(ar) == ["rl-tb", "rl-tb"] and "rl-tb" not in writing_modes(fr)
 

@@ -14,20 +14,32 @@ object read as a word (Block.words): PowerPoint computes its text from the field
 language, so its cached text is never translated (the model could only garble a number or a date), and
 the engine sees a placeholder there, not a hole in the sentence. Its a:rPr takes the target language,
 so PowerPoint writes a date field in the target's words.
+
+What PowerPoint and Excel share beyond the paragraph is here too, so both read and write DrawingML text
+one way: which paragraphs of a chart are its text (c:rich: titles and labels; its numbers, categories
+and series names are cached cell values, never translated), an mc:Fallback paragraph that repeats its
+mc:Choice (one block, written twice), the chart's editing language, and the direction of a paragraph.
+DrawingML alignment is absolute (`l` is the left margin whatever the direction), so a paragraph whose
+direction changes has its alignment mirrored to stay at its start or end: `l` becomes `r` and the other
+way round; centred and justified text stay as they are.
 """
 
 from __future__ import annotations
 
 import copy
 import re
+import zipfile
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from babelflow.documents import Block, Span
 from babelflow.tasks.formats.docx_paragraph import xml_text
+from babelflow.tasks.formats.package import related
 from babelflow.tasks.formats.spans import pieces
 
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 
 
 def a(name: str) -> str:
@@ -41,6 +53,8 @@ _PROOFING = ("lang", "altLang", "dirty", "err", "smtClean", "smtId")
 _STALE = ("dirty", "err")
 _EAST_ASIAN = frozenset(("zh", "ja", "ko"))
 _LINE = re.compile("(\n)")
+_FLIP = {"l": "r", "r": "l"}
+_ON = ("1", "true")
 
 
 def _east_asian(tag: str | None) -> bool:
@@ -251,3 +265,128 @@ def _detached_copy(element: Any) -> Any:
     node = copy.deepcopy(element)
     node.tail = None
     return node
+
+
+# --- what the formats that hold DrawingML text share ------------------------------------------------
+
+
+def chart_paragraphs(root: Any) -> list[Any]:
+    """A chart's paragraphs with text: those of c:rich (titles, labels); the others (c:txPr) only format
+    the text the chart writes itself."""
+    return [para for rich in root.iter(f"{{{C}}}rich") for para in rich.iter(P)]
+
+
+def chart_drawings(package: zipfile.ZipFile, chart: str) -> list[str]:
+    """The drawings a chart lays over its plot (c:userShapes: text boxes and shapes drawn on the chart)."""
+    return related(package, chart, ("chartUserShapes",))
+
+
+def place(paragraphs: list[Any], blocks: list[Block], known: dict[int, int]) -> dict[int, int]:
+    """Paragraph index -> the index of its block in `blocks`: the block of the mc:Choice paragraph an
+    mc:Fallback paragraph repeats, the `known` block of a paragraph that shows another's text, else a new
+    block appended."""
+    same = _mirrors(paragraphs, _fallbacks(paragraphs))
+    block_at: dict[int, int] = {}
+    for index, para in enumerate(paragraphs):
+        if index in same:
+            block_at[index] = block_at[same[index]]
+        elif index in known:
+            block_at[index] = known[index]
+        else:
+            block_at[index] = len(blocks)
+            blocks.append(block_of(para))
+    return block_at
+
+
+def _fallbacks(paragraphs: list[Any]) -> list[tuple[list[int], list[int]]]:
+    """Per mc:AlternateContent: the indices of its mc:Choice's paragraphs and of its mc:Fallback's."""
+    index = {para: i for i, para in enumerate(paragraphs)}
+    out = []
+    alternates = {e for para in paragraphs for e in para.iterancestors(f"{{{_MC}}}AlternateContent")}
+    for alternate in alternates:
+        choice, fallback = alternate.find(f"{{{_MC}}}Choice"), alternate.find(f"{{{_MC}}}Fallback")
+        if choice is not None and fallback is not None:
+            out.append(([index[x] for x in choice.iter(P) if x in index],
+                        [index[y] for y in fallback.iter(P) if y in index]))
+    return out
+
+
+def _mirrors(paragraphs: list[Any], pairs: list[tuple[list[int], list[int]]]) -> dict[int, int]:
+    """Fallback paragraph index -> the index of the Choice paragraph it repeats."""
+    out: dict[int, int] = {}
+    for chosen, fallen in pairs:
+        if len(chosen) == len(fallen) and all(_same(paragraphs[x], paragraphs[y]) for x, y in zip(chosen, fallen)):
+            out.update(zip(fallen, chosen))
+    return out
+
+
+def _same(x: Any, y: Any) -> bool:
+    a_, b_ = read_paragraph(x), read_paragraph(y)
+    return (a_.text, a_.spans) == (b_.text, b_.spans)
+
+
+def write_paragraphs(root: Any, paragraphs: list[Any], todo: dict[int, Block], tag: str) -> None:
+    """The translated paragraphs (by index) written; the fields of the others take the target language,
+    and so does a chart (c:lang, the language its editor starts in) that has a translated paragraph."""
+    for index, para in enumerate(paragraphs):
+        if index in todo:
+            write_paragraph(para, todo[index], tag)
+        else:
+            set_field_lang(para, tag)
+    lang = root.find(f"{{{C}}}lang")
+    if todo and lang is not None:
+        lang.set("val", tag)
+
+
+def paragraph_level(p: Any) -> int:
+    """The paragraph's list level as list styles number theirs (a:lvl1pPr to a:lvl9pPr)."""
+    ppr = p.find(_PPR)
+    lvl = ppr.get("lvl", "0") if ppr is not None else "0"
+    return min(int(lvl), 8) + 1 if lvl.isdigit() else 1
+
+
+def list_level(style: Any, level: int) -> Any:
+    """A list style's properties for a level (None where there is no style)."""
+    return style.find(a(f"lvl{level}pPr")) if style is not None else None
+
+
+def layout(p: Any, outer: list[Any], default: str | None) -> tuple[bool, str | None]:
+    """Whether the paragraph reads right to left, and its alignment: its own (a:pPr), else its text body's
+    list style's at its level, else the first of `outer` (the level properties it inherits from further
+    out, nearest first) that says; else left to right, aligned `default`."""
+    sources = [p.find(_PPR), list_level(p.getparent().find(a("lstStyle")), paragraph_level(p)), *outer]
+    sources = [s for s in sources if s is not None]
+    rtl = next((s.get("rtl") for s in sources if s.get("rtl") is not None), "0") in _ON
+    return rtl, next((s.get("algn") for s in sources if s.get("algn")), default)
+
+
+def set_direction(root: Any, paragraphs: list[Any], rtl: bool,
+                  inherited: Callable[[Any], tuple[bool, str | None]]) -> bool:
+    """Every paragraph that does not yet read in the target's direction (`inherited`: its direction and
+    alignment, as `layout` finds them) does so, its alignment mirrored; every table's columns run in the
+    target's direction. Whether anything changed."""
+    changed = False
+    for para in paragraphs:
+        was_rtl, align = inherited(para)
+        if was_rtl == rtl:
+            continue
+        ppr = para.find(_PPR)
+        if ppr is None:
+            ppr = para.makeelement(_PPR, {})
+            para.insert(0, ppr)
+        ppr.set("rtl", "1" if rtl else "0")
+        if align in _FLIP:
+            ppr.set("algn", _FLIP[align])
+        changed = True
+    for table in root.iter(a("tbl")):
+        props = table.find(a("tblPr"))
+        if rtl and (props is None or props.get("rtl") != "1"):
+            if props is None:
+                props = table.makeelement(a("tblPr"), {})
+                table.insert(0, props)
+            props.set("rtl", "1")
+            changed = True
+        elif not rtl and props is not None and "rtl" in props.attrib:
+            del props.attrib["rtl"]
+            changed = True
+    return changed

@@ -1,7 +1,10 @@
 """PowerPoint presentations: every paragraph of the slides (shapes, placeholders, grouped shapes, table
 cells), of their notes, of the titles and labels of their charts (c:rich: a chart's numbers, categories
-and series names are cached cell values, never translated) and of their SmartArt is a block, in slide
-order; so are the core properties a reader sees (title, subject, description, keywords), as in Word.
+and series names are cached cell values, never translated), of their SmartArt and of their comments is a
+block, in slide order (a slide's comments after its notes); so are the core properties a reader sees
+(title, subject, description, keywords), as in Word. A legacy comment (p:cm) holds plain text (p:text),
+a modern one (PowerPoint 365: p188:cm) DrawingML paragraphs, and so does each of its replies, which come
+after it. Comment authors (commentAuthors.xml, authors.xml) are names and stay as they are.
 
 The zip package is the source of truth and is read with lxml. Only the parts whose text was translated,
 and presentation.xml (the default language of new text), are rewritten; every other member is copied
@@ -13,14 +16,14 @@ SmartArt keeps its text twice: the data part (what PowerPoint edits and lays out
 last layout, which other readers show). A drawing paragraph that repeats a data paragraph is written from
 the same block, and so is an mc:Fallback paragraph that repeats its mc:Choice.
 
-Into a right-to-left language every paragraph of the text parts reads right to left (a:pPr rtl="1") and
-every table's columns run right to left (a:tblPr rtl="1"); from a right-to-left source into a left-to-right
-language they read left to right again. DrawingML alignment is absolute (`l` is the left margin whatever
-the direction: PowerPoint writes a right-to-left paragraph aligned at its start as rtl="1" algn="r", and
-LibreOffice lays `l` out on the left of one), so a paragraph whose direction changes has its alignment
-mirrored to stay at its start or end: `l` (its own, or what it inherits from its list style, layout,
-master or the presentation's defaults) becomes `r` and the other way round; centred and justified text
-stay as they are.
+Into a right-to-left language every paragraph of the text parts reads right to left (a:pPr rtl="1"; a
+legacy comment's plain text has no direction to set) and every table's columns run right to left
+(a:tblPr rtl="1"); from a right-to-left source into a left-to-right language they read left to right
+again. DrawingML alignment is absolute (`l` is the left margin whatever the direction: PowerPoint writes a
+right-to-left paragraph aligned at its start as rtl="1" algn="r", and LibreOffice lays `l` out on the left
+of one), so a paragraph whose direction changes has its alignment mirrored to stay at its start or end:
+`l` (its own, or what it inherits from its list style, layout, master or the presentation's defaults)
+becomes `r` and the other way round; centred and justified text stay as they are.
 """
 
 from __future__ import annotations
@@ -28,35 +31,44 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from babelflow.documents import Block, Document, DocumentError
 from babelflow.languages import is_rtl, sets_direction
 from babelflow.tasks.formats import FormatOptions, Parsed
+from babelflow.tasks.formats.docx_paragraph import xml_text
+from babelflow.tasks.formats.drawingml import (P, a, chart_drawings, chart_paragraphs, layout, list_level,
+                                               paragraph_level, place, read_paragraph, set_direction, set_lang,
+                                               write_paragraphs)
 from babelflow.tasks.formats.office import language_tag, main_part, other_office, read_properties, write_properties
-from babelflow.tasks.formats.drawingml import P, a, block_of, read_paragraph, set_field_lang, set_lang, write_paragraph
 from babelflow.tasks.formats.package import R_ID, open_package, read_xml, relationships, repackage, serialize_xml
 
 _PML = "http://schemas.openxmlformats.org/presentationml/2006/main"
-_CHART = "http://schemas.openxmlformats.org/drawingml/2006/chart"
-_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+_P188 = "http://schemas.microsoft.com/office/powerpoint/2018/8/main"  # modern comments
 
 
 def p(name: str) -> str:
     return f"{{{_PML}}}{name}"
 
 
-# Parts with text, by the relationship type (its last path segment) from a slide or a chart.
+def p188(name: str) -> str:
+    return f"{{{_P188}}}{name}"
+
+
+# Parts with text, by the relationship type (its last path segment) from a slide, in block order. Legacy
+# and modern comments end their types alike (.../2006/relationships/comments, .../2018/10/relationships/
+# comments); their root elements tell them apart.
 _SLIDE_PARTS = {"chart": "chart", "diagramData": "diagramData", "diagramDrawing": "diagramDrawing",
-                "notesSlide": "notes"}
-_CHART_PARTS = {"chartUserShapes": "shapes"}
-_FLIP = {"l": "r", "r": "l"}
+                "notesSlide": "notes", "comments": "comments"}
+_REPLIES = f"{p188('replyLst')}/{p188('reply')}/{p188('txBody')}"
 
 
 @dataclass(frozen=True)
 class _Part:
     name: str
-    kind: str  # slide, notes, chart, shapes (a chart's drawing), diagramData, diagramDrawing
+    # slide, notes, chart, shapes (a chart's drawing), diagramData, diagramDrawing, comments (modern),
+    # legacyComments (plain text)
+    kind: str
     placed: tuple[tuple[int, int], ...]  # (paragraph index in the part, block index)
 
 
@@ -82,18 +94,16 @@ def parse(data: bytes, options: FormatOptions) -> Parsed:
     for name, kind in _text_parts(package, main, root):
         if kind == "slide":
             diagrams = []
-        paragraphs = _paragraphs(read_xml(package, name), kind)
-        same = _mirrors(paragraphs, _fallbacks(paragraphs))
-        repeats = _repeats(paragraphs, diagrams) if kind == "diagramDrawing" else {}
-        block_at: dict[int, int] = {}
-        for index, para in enumerate(paragraphs):
-            if index in same:
-                block_at[index] = block_at[same[index]]
-            elif index in repeats:
-                block_at[index] = repeats[index]
-            else:
-                block_at[index] = len(blocks)
-                blocks.append(block_of(para))
+        xml = read_xml(package, name)
+        if kind == "comments" and xml.tag == p("cmLst"):
+            kind = "legacyComments"
+        paragraphs = _paragraphs(xml, kind)
+        if kind == "legacyComments":
+            texts = [element.text or "" for element in paragraphs]
+            block_at = {index: len(blocks) + index for index in range(len(texts))}
+            blocks += [Block(text, [], translatable=bool(text.strip())) for text in texts]
+        else:
+            block_at = place(paragraphs, blocks, _repeats(paragraphs, diagrams) if kind == "diagramDrawing" else {})
         if kind == "diagramData":
             diagrams += [(para, block_at[i]) for i, para in enumerate(paragraphs)]
         if paragraphs:
@@ -111,23 +121,19 @@ def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
     styles = _Inheritance(package, presentation)
     changed: dict[str, bytes] = {}
     for part in skeleton.parts:
-        todo = sorted(((i, blocks[b]) for i, b in part.placed if blocks[b] is not None), key=lambda t: t[0])
-        if not todo and not direction:
+        todo = {i: blocks[b] for i, b in part.placed if blocks[b] is not None}
+        turn = direction and part.kind != "legacyComments"  # plain text has no direction of its own
+        if not todo and not turn:
             continue
         root = read_xml(package, part.name)
         paragraphs = _paragraphs(root, part.kind)
-        for index, block in reversed(todo):
-            write_paragraph(paragraphs[index], block, tag)
-        written = {index for index, _ in todo}
-        for index, para in enumerate(paragraphs):
-            if index not in written:
-                set_field_lang(para, tag)
-        if direction:
-            _set_direction(root, paragraphs, rtl, lambda para: styles.inherited(part.name, part.kind, para))
-        if part.kind == "chart" and todo:  # the chart's editing language
-            lang = root.find(f"{{{_CHART}}}lang")
-            if lang is not None:
-                lang.set("val", tag)
+        if part.kind == "legacyComments":
+            for index, block in todo.items():
+                paragraphs[index].text = xml_text(block.text)
+        else:
+            write_paragraphs(root, paragraphs, todo, tag)
+        if turn:
+            set_direction(root, paragraphs, rtl, lambda para: styles.inherited(part.name, part.kind, para))
         changed[part.name] = serialize_xml(root)
     defaults = presentation.find(p("defaultTextStyle"))
     if defaults is not None:
@@ -146,7 +152,7 @@ def _localname(tag: Any) -> str:
 
 def _text_parts(package: zipfile.ZipFile, main: str, root: Any) -> list[tuple[str, str]]:
     """The slides in the order the presentation shows them, each followed by its charts (and their
-    drawings), its SmartArt data and drawings, and its notes."""
+    drawings), its SmartArt data and drawings, its notes and its comments."""
     targets = {rid: name for rid, kind, name in relationships(package, main) if kind == "slide"}
     slides = [targets[s.get(R_ID)] for s in root.iterfind(f"{p('sldIdLst')}/{p('sldId')}") if s.get(R_ID) in targets]
     out: list[tuple[str, str]] = []
@@ -156,40 +162,24 @@ def _text_parts(package: zipfile.ZipFile, main: str, root: Any) -> list[tuple[st
         for name, rel in sorted(related, key=lambda t: list(_SLIDE_PARTS).index(t[1])):  # data before drawing
             out.append((name, _SLIDE_PARTS[rel]))
             if rel == "chart":
-                out += [(shapes, _CHART_PARTS[r]) for _, r, shapes in relationships(package, name)
-                        if r in _CHART_PARTS]
+                out += [(shapes, "shapes") for shapes in chart_drawings(package, name)]
     seen: set[str] = set()
     return [(name, kind) for name, kind in out if not (name in seen or seen.add(name))]
 
 
 def _paragraphs(root: Any, kind: str) -> list[Any]:
-    """The part's paragraphs with text: in a chart, those of c:rich (titles, labels); the others (c:txPr)
-    only format the text the chart writes itself."""
+    """The part's paragraphs with text: a chart's titles and labels; a legacy comment's plain text (p:text);
+    a modern comment's paragraphs, then its replies'. (The text body of a modern comment comes after its
+    replies in the file.)"""
     if kind == "chart":
-        return [para for rich in root.iter(f"{{{_CHART}}}rich") for para in rich.iter(P)]
+        return chart_paragraphs(root)
+    if kind == "legacyComments":
+        return list(root.iter(p("text")))
+    if kind == "comments":
+        bodies = [body for cm in root.iter(p188("cm")) for body in [cm.find(p188("txBody")), *cm.iterfind(_REPLIES)]
+                  if body is not None]
+        return [para for body in bodies for para in body.iter(P)]
     return list(root.iter(P))
-
-
-def _fallbacks(paragraphs: list[Any]) -> list[tuple[list[int], list[int]]]:
-    """Per mc:AlternateContent: the indices of its mc:Choice's paragraphs and of its mc:Fallback's."""
-    index = {para: i for i, para in enumerate(paragraphs)}
-    out = []
-    alternates = {e for para in paragraphs for e in para.iterancestors(f"{{{_MC}}}AlternateContent")}
-    for alternate in alternates:
-        choice, fallback = alternate.find(f"{{{_MC}}}Choice"), alternate.find(f"{{{_MC}}}Fallback")
-        if choice is not None and fallback is not None:
-            out.append(([index[x] for x in choice.iter(P) if x in index],
-                        [index[y] for y in fallback.iter(P) if y in index]))
-    return out
-
-
-def _mirrors(paragraphs: list[Any], pairs: list[tuple[list[int], list[int]]]) -> dict[int, int]:
-    """Fallback paragraph index -> the index of the Choice paragraph it repeats."""
-    out: dict[int, int] = {}
-    for chosen, fallen in pairs:
-        if len(chosen) == len(fallen) and all(_same(paragraphs[x], paragraphs[y]) for x, y in zip(chosen, fallen)):
-            out.update(zip(fallen, chosen))
-    return out
 
 
 def _repeats(paragraphs: list[Any], data: list[tuple[Any, int]]) -> dict[int, int]:
@@ -206,38 +196,6 @@ def _repeats(paragraphs: list[Any], data: list[tuple[Any, int]]) -> dict[int, in
     return out
 
 
-def _same(x: Any, y: Any) -> bool:
-    a_, b_ = read_paragraph(x), read_paragraph(y)
-    return (a_.text, a_.spans) == (b_.text, b_.spans)
-
-
-def _set_direction(root: Any, paragraphs: list[Any], rtl: bool,
-                   inherited: Callable[[Any], tuple[bool, str | None]]) -> None:
-    """Every paragraph that does not yet read in the target's direction does so, its alignment mirrored;
-    every table's columns run in the target's direction."""
-    for para in paragraphs:
-        was_rtl, align = inherited(para)
-        if was_rtl == rtl:
-            continue
-        ppr = para.find(a("pPr"))
-        if ppr is None:
-            ppr = para.makeelement(a("pPr"), {})
-            para.insert(0, ppr)
-        ppr.set("rtl", "1" if rtl else "0")
-        if align in _FLIP:
-            ppr.set("algn", _FLIP[align])
-    for table in root.iter(a("tbl")):
-        props = table.find(a("tblPr"))
-        if rtl:
-            if props is None:
-                props = table.makeelement(a("tblPr"), {})
-                table.insert(0, props)
-            props.set("rtl", "1")
-        elif props is not None:
-            props.attrib.pop("rtl", None)
-
-
-_ON = ("1", "true")
 _PH = f"{p('nvSpPr')}/{p('nvPr')}/{p('ph')}"
 _HEADINGS = {"title": "title", "ctrTitle": "title"}
 _OWN = {"dt", "ftr", "sldNum", "hdr", "sldImg"}  # placeholder types matched as they are; all others are body text
@@ -258,22 +216,15 @@ class _Inheritance:
         self.links: dict[tuple[str, str], str | None] = {}
 
     def inherited(self, part: str, kind: str, para: Any) -> tuple[bool, str | None]:
-        ppr = para.find(a("pPr"))
-        lvl = ppr.get("lvl", "0") if ppr is not None else "0"
-        level = min(int(lvl), 8) + 1 if lvl.isdigit() else 1
-        sources = [ppr, _level(para.getparent().find(a("lstStyle")), level)]
         if kind in ("slide", "notes"):
-            sources += self.placeholder(part, kind, para, level)
-        sources = [s for s in sources if s is not None]
-        rtl = next((s.get("rtl") for s in sources if s.get("rtl") is not None), "0") in _ON
-        align = next((s.get("algn") for s in sources if s.get("algn")), "l" if kind in ("slide", "notes") else None)
-        return rtl, align
+            return layout(para, self.placeholder(part, kind, para, paragraph_level(para)), "l")
+        return layout(para, [], None)
 
     def placeholder(self, part: str, kind: str, para: Any, level: int) -> list[Any]:
         shape = para.getparent().getparent()
         ph = shape.find(_PH) if shape.tag == p("sp") else None
         if ph is None:
-            return [_level(self.defaults, level)]
+            return [list_level(self.defaults, level)]
         group = _HEADINGS.get(ph.get("type", "obj"), ph.get("type") if ph.get("type") in _OWN else "body")
         if kind == "notes":
             master = self.related(part, "notesMaster")
@@ -289,8 +240,8 @@ class _Inheritance:
         out = []
         for root in chain:
             sp = _match(root, ph, group, by_index=root is not master)
-            out.append(_level(sp.find(f"{p('txBody')}/{a('lstStyle')}"), level) if sp is not None else None)
-        return out + [_level(s, level) for s in styles] + [_level(self.defaults, level)]
+            out.append(list_level(sp.find(f"{p('txBody')}/{a('lstStyle')}"), level) if sp is not None else None)
+        return out + [list_level(s, level) for s in styles] + [list_level(self.defaults, level)]
 
     def related_name(self, part: str | None, kind: str) -> str | None:
         if part is None:
@@ -326,7 +277,3 @@ def _match(root: Any, ph: Any, group: str, by_index: bool) -> Any:
             return found
     return next((sp for sp, x in shapes if _HEADINGS.get(x.get("type", "obj"), x.get("type") if x.get("type") in _OWN
                                                         else "body") == group), None)
-
-
-def _level(style: Any, level: int) -> Any:
-    return style.find(a(f"lvl{level}pPr")) if style is not None else None

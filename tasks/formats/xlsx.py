@@ -1,7 +1,11 @@
 """Excel workbooks: every shared string is a block (translated once, however many cells show it), and so
 is every inline string, cell comment, threaded comment, header and footer section (the text between the
 `&` codes: the codes are inline objects, page numbers and dates read as words), and the core properties
-a reader sees (title, subject, description, keywords).
+a reader sees (title, subject, description, keywords). After a sheet's comments come the paragraphs of its
+drawings (a chartsheet has one too): shapes, text boxes and grouped shapes, the titles and labels of their
+charts (c:rich) and the text boxes drawn on a chart, read and written as PowerPoint's (drawingml.py). A
+chart's series names, categories and numbers are cached cell values (c:strCache, c:numCache) and stay as
+they are, and so does the cell text a shape shows through a link to its cell (a TxLink field, a word).
 
 Rich text (runs with their own font) is flattened like DOCX runs: one ref per distinct run format, written
 back run by run from the projected spans. Phonetic runs (rPh) and their properties are kept as they are.
@@ -12,12 +16,14 @@ cached values, sheet names, defined names, data validation lists; the header and
 (its field names); and any string a formula, a defined name, a conditional format or a data validation
 list spells out as a literal (`=IF(A1="Yes", ...)`), wherever a cell shows it. So is every string without
 a letter. Autofilter values follow the cells they name, so a filter applied again shows the same rows.
-Charts and drawings are not read here.
 
-The zip package is read with lxml. Only the parts whose text changed are rewritten, and the worksheets
-whose direction changes: into a right-to-left language every worksheet reads right to left
-(`sheetView rightToLeft="1"`, as Excel sets it); from a right-to-left source into a left-to-right
-language they read left to right again. Every other member is copied byte for byte.
+The zip package is read with lxml. Only the parts whose text changed are rewritten, and the worksheets,
+drawings and charts whose direction changes: into a right-to-left language every worksheet reads right to
+left (`sheetView rightToLeft="1"`, as Excel sets it) and every paragraph of a drawing or a chart reads
+right to left (a:pPr rtl="1"), its alignment mirrored as in PowerPoint: `l` (its own, or a sheet's
+drawing's default) becomes `r` and the other way round; from a right-to-left source into a left-to-right
+language they read left to right again. Translated DrawingML runs take the target language
+(`lang`). Every other member is copied byte for byte.
 """
 
 from __future__ import annotations
@@ -34,7 +40,9 @@ from lxml import etree
 from babelflow.documents import Block, Document, DocumentError, Span, has_letters
 from babelflow.languages import is_rtl, sets_direction
 from babelflow.tasks.formats import FormatOptions, Parsed
-from babelflow.tasks.formats.office import main_part, read_properties, write_properties
+from babelflow.tasks.formats.drawingml import (P, chart_drawings, chart_paragraphs, layout, place, set_direction,
+                                               write_paragraphs)
+from babelflow.tasks.formats.office import language_tag, main_part, read_properties, write_properties
 from babelflow.tasks.formats.package import R_ID, open_package, read_xml, related, relationships, repackage, serialize_xml
 from babelflow.tasks.formats.spans import pieces
 
@@ -77,13 +85,15 @@ _SECTIONS = frozenset(("&L", "&C", "&R"))
 _FIELDS = re.compile(r"&(?:[PN](?:[+\-]\d+)?|[DTAFZ])")  # read as words: "Page &P of &N"
 _LITERAL = re.compile(r'"((?:[^"]|"")*)"')
 _CELL = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
+_DRAWN = frozenset(("drawing", "chart", "shapes"))  # parts of DrawingML paragraphs
 
 
 @dataclass(frozen=True)
 class _Part:
     name: str
-    kind: str  # strings, worksheet, chartsheet, comments, threads, table
-    # (where, block index): ("si", n), ("is", n), ("hf", n, section), ("comment", n), ("thread", n)
+    # strings, worksheet, chartsheet, comments, threads, table, drawing, chart, shapes (a chart's drawing)
+    kind: str
+    # (where, block index): ("si", n), ("is", n), ("hf", n, section), ("comment", n), ("thread", n), ("p", n)
     placed: tuple[tuple[tuple[Any, ...], int], ...]
     filters: bool = False  # has autofilter values (the text of the cells a filter shows)
 
@@ -106,6 +116,7 @@ def parse(data: bytes, options: FormatOptions) -> Parsed:
 
     blocks: list[Block] = []
     parts: list[_Part] = []
+    drawn: set[str] = set()
 
     def block(text: str, spans: list[Span] | None = None, words: frozenset[int] = frozenset(),
               keep: bool = False, cell: bool = False) -> int:
@@ -147,6 +158,12 @@ def parse(data: bytes, options: FormatOptions) -> Parsed:
             items = read_xml(package, threads).iter(_THREAD)
             placed = [(("thread", i), block(*_read_thread(c))) for i, c in enumerate(items)]
             parts.append(_Part(threads, "threads", tuple(placed)))
+        for drawing, drawing_kind in _drawings(package, name):
+            if drawing not in drawn:
+                drawn.add(drawing)
+                paragraphs = _paragraphs(read_xml(package, drawing), drawing_kind)
+                placed = [(("p", i), b) for i, b in place(paragraphs, blocks, {}).items()]
+                parts.append(_Part(drawing, drawing_kind, tuple(placed)))
     properties = read_properties(package, blocks)
     kept_parts = tuple(p for p in parts if p.placed or p.filters or p.kind == "worksheet")
     return Parsed(blocks, _Skeleton(data, kept_parts, properties))
@@ -157,12 +174,13 @@ def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
     package = zipfile.ZipFile(io.BytesIO(skeleton.data))
     rtl = is_rtl(tgt)
     direction = sets_direction(doc.src_lang, tgt)
+    tag = language_tag(tgt)
     changed: dict[str, bytes] = {}
     todos = [{where: blocks[b] for where, b in part.placed
               if blocks[b] is not None and _differs(doc.blocks[b], blocks[b])} for part in skeleton.parts]
     renamed = _renamed(skeleton.parts, todos, doc.blocks)
     for part, todo in zip(skeleton.parts, todos):
-        turn = direction and part.kind == "worksheet"
+        turn = direction and (part.kind == "worksheet" or part.kind in _DRAWN)
         refilter = part.filters and bool(renamed)
         if not todo and not turn and not refilter:
             continue
@@ -182,6 +200,12 @@ def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
             items = list(root.iter(_THREAD))
             for (_, i), new in todo.items():
                 _write_thread(items[i], new)
+        elif part.kind in _DRAWN:
+            paragraphs = _paragraphs(root, part.kind)
+            write_paragraphs(root, paragraphs, {i: new for (_, i), new in todo.items()}, tag)
+            if turn:
+                default = "l" if part.kind == "drawing" else None  # a chart aligns its own text
+                dirty |= set_direction(root, paragraphs, rtl, lambda para: layout(para, [], default))
         elif part.kind != "table":
             _write_sheet(root, todo)
             if turn:
@@ -192,6 +216,21 @@ def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
         differ = [b if b is not None and _differs(a, b) else None for a, b in zip(doc.blocks, blocks)]
         changed.update(write_properties(package, skeleton.properties, differ))
     return repackage(package, changed)
+
+
+def _drawings(package: zipfile.ZipFile, sheet: str) -> list[tuple[str, str]]:
+    """The sheet's drawings, each followed by its charts, each followed by the drawings on the chart."""
+    out = []
+    for drawing in related(package, sheet, ("drawing",)):
+        out.append((drawing, "drawing"))
+        for chart in related(package, drawing, ("chart",)):
+            out += [(chart, "chart"), *((shapes, "shapes") for shapes in chart_drawings(package, chart))]
+    return out
+
+
+def _paragraphs(root: Any, kind: str) -> list[Any]:
+    """The part's paragraphs with text: a chart's titles and labels, a drawing's every paragraph."""
+    return chart_paragraphs(root) if kind == "chart" else list(root.iter(P))
 
 
 def _differs(old: Block, new: Block) -> bool:
