@@ -962,3 +962,29 @@ def test_libreoffice_opens_corpus_translations(corpus_runs, calc) -> None:
     converted = calc(corpus("xlsx", "rich_string09.xlsx"), *outputs)
     assert [path for path, root in zip(outputs, converted[1:]) if root is None] == []
     assert pseudo("Region") in "".join(converted[7].itertext())  # autofilter06, French
+
+
+def plain(value):
+    """A cell value comparable by ==: array and data-table formulas are objects that compare by identity."""
+    return (type(value), vars(value)) if hasattr(value, "__dict__") else value
+
+
+def test_openpyxl_reads_every_translation(corpus_runs) -> None:
+    """openpyxl, which most tools read workbooks with, opens every Arabic output: the same sheets, cells,
+    numbers and formulas, strings translated in place (pseudo keeps their length), sheets right to left."""
+    import openpyxl
+
+    for path in XLSX:
+        source = openpyxl.load_workbook(path)
+        output = openpyxl.load_workbook(corpus_runs["pseudo-ar"] / path.name)
+        assert output.sheetnames == source.sheetnames, path.name
+        for old_sheet, new_sheet in zip(source.worksheets, output.worksheets):
+            assert new_sheet.sheet_view.rightToLeft, (path.name, new_sheet.title)
+            old_cells = [(c.coordinate, plain(c.value)) for row in old_sheet.iter_rows() for c in row]
+            new_cells = [(c.coordinate, plain(c.value)) for row in new_sheet.iter_rows() for c in row]
+            assert [c for c, _ in new_cells] == [c for c, _ in old_cells], path.name
+            for (where, old), (_, new) in zip(old_cells, new_cells):
+                if isinstance(old, str) and not old.startswith("="):
+                    assert isinstance(new, str) and len(new) == len(old), (path.name, where, old, new)
+                else:
+                    assert new == old, (path.name, where, old, new)
