@@ -85,6 +85,13 @@ def translate_corpus(kind: str, files: list[Path], root: Path) -> dict[str, Path
     return {"identity": root / "identity" / "fr", "pseudo": root / "pseudo" / "fr", "pseudo-ar": root / "pseudo" / "ar"}
 
 
+def libreoffice(component: str) -> bool:
+    """Whether soffice is installed with this component, which Debian packages apart: "sw" Writer, "sd"
+    Impress, "sc" Calc (CI installs Writer only)."""
+    found = shutil.which("soffice")
+    return found is not None and (Path(found).resolve().parent / f"lib{component}lo.so").exists()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "corpus: needs the shared corpus; skips without it (fails in CI)")
 

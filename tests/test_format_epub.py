@@ -59,7 +59,7 @@ NAV = page('<nav epub:type="toc" id="toc"><h1>Contents</h1><ol><li><a href="chap
 
 
 def opf(version: str, items: str, spine: str, language: str = "<dc:language>en</dc:language>") -> str:
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<package xmlns="{OPF}" version="{version}" '
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<package xmlns="{OPF}" version="{version}" xml:lang="en" '
             f'unique-identifier="id"><metadata xmlns:dc="{DC}"><dc:title>A short book</dc:title>'
             f'<dc:creator>Jane Writer</dc:creator><dc:description>A book about cats.</dc:description>'
             f'{language}<dc:identifier id="id">urn:uuid:1234</dc:identifier></metadata>'
@@ -252,7 +252,7 @@ def test_languages_and_directions(runs) -> None:
     for lang, rtl in (("fr", False), ("ar", True)):
         book = runs["source"].parent / "pseudo" / lang / "built3.epub"
         package = member(book, "OPS/package.opf")
-        assert package.findtext(f"{{{OPF}}}metadata/{{{DC}}}language") == lang
+        assert package.findtext(f"{{{OPF}}}metadata/{{{DC}}}language") == lang and package.get(XML_LANG) == lang
         spine = package.find(f"{{{OPF}}}spine")
         assert spine.get("page-progression-direction") == ("rtl" if rtl else None)  # ltr into ltr: as it was
         for name in ("OPS/nav.xhtml", "OPS/chapter1.xhtml", "OPS/chapter2.xhtml"):

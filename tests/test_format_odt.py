@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import CORPUS, with_corpus
+from conftest import CORPUS, libreoffice, with_corpus
 from lxml import etree
 from protected_text import pseudo_or_kept
 
@@ -988,42 +988,53 @@ def test_right_to_left_source_into_left_to_right_target(runs) -> None:
     assert french.find("style:paragraph-properties", NS).get(s("writing-mode")) == "page"
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def libreoffice_convert(work: Path, target: str, *paths: Path) -> str:
+    """soffice --convert-to `target` of copies of `paths` in `work`; what it makes goes in work/converted."""
+    work.mkdir(exist_ok=True)
+    for path in paths:
+        shutil.copy(path, work / path.name)
+    result = subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{work / 'profile'}", "--headless", "--convert-to", target,
+         "--outdir", str(work / "converted"), *(str(work / p.name) for p in paths)],
+        capture_output=True, text=True, timeout=180,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.skipif(not libreoffice("sw"), reason="LibreOffice Writer (soffice) is not installed")
 def test_libreoffice_converts_outputs(runs, tmp_path) -> None:
     """LibreOffice opens the French and the Arabic outputs and lays them out (PDF), reads the translated text
-    and keeps the Arabic marking when it saves the document again (flat ODT, ODP, ODS)."""
-    outputs = {"fr.odt": runs["pseudo"] / "built.odt", "ar.odt": runs["pseudo-ar"] / "built.odt",
-               "ar.odp": runs["pseudo-ar"] / "built.odp", "ar.ods": runs["pseudo-ar"] / "built.ods"}
-    for name, path in outputs.items():
-        shutil.copy(path, tmp_path / name)
-
-    def convert(target: str, *names: str) -> str:
-        result = subprocess.run(
-            ["soffice", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless", "--convert-to", target,
-             "--outdir", str(tmp_path / "converted"), *(str(tmp_path / n) for n in names)],
-            capture_output=True, text=True, timeout=180,
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
-
-    log = convert("pdf", *outputs)
-    for name in outputs:
-        pdf = tmp_path / "converted" / Path(name).with_suffix(".pdf")
+    and keeps the Arabic marking when it saves the document again (flat ODT)."""
+    fr, ar = tmp_path / "fr.odt", tmp_path / "ar.odt"
+    shutil.copy(runs["pseudo"] / "built.odt", fr)
+    shutil.copy(runs["pseudo-ar"] / "built.odt", ar)
+    log = libreoffice_convert(tmp_path / "work", "pdf", fr, ar)
+    for name in ("fr.pdf", "ar.pdf"):
+        pdf = tmp_path / "work" / "converted" / name
         assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 1000, log
-    convert("fodt", "ar.odt")
-    saved = etree.parse(str(tmp_path / "converted" / "ar.fodt")).getroot()
+    libreoffice_convert(tmp_path / "work", "fodt", ar)
+    saved = etree.parse(str(tmp_path / "work" / "converted" / "ar.fodt")).getroot()
     default = saved.find("office:styles/style:default-style[@style:family='paragraph']", NS)
     assert default.find("style:paragraph-properties", NS).get(s("writing-mode")) == "rl-tb"
     assert default.find("style:text-properties", NS).get(s("language-complex")) == "ar"
     seen = "".join(saved.find("office:body", NS).itertext())
     assert pseudo("The quick brown fox jumps over the lazy dog.") in seen and "quick" not in seen
-    convert("fodp", "ar.odp")
-    saved = etree.parse(str(tmp_path / "converted" / "ar.fodp")).getroot()
+
+
+@pytest.mark.skipif(not libreoffice("sd"), reason="LibreOffice Impress (libreoffice-impress) is not installed")
+def test_libreoffice_impress_keeps_the_arabic_presentation(runs, tmp_path) -> None:
+    libreoffice_convert(tmp_path, "fodp", runs["pseudo-ar"] / "built.odp")
+    saved = etree.parse(str(tmp_path / "converted" / "built.fodp")).getroot()
     default = saved.find("office:styles/style:default-style[@style:family='graphic']/style:paragraph-properties", NS)
     assert (default.get(s("writing-mode")), default.get(f"{{{FO}}}text-align")) == ("rl-tb", "end")
     assert pseudo("Speaker notes: thank the team.") in "".join(saved.find("office:body", NS).itertext())
-    convert("fods", "ar.ods")
-    saved = etree.parse(str(tmp_path / "converted" / "ar.fods")).getroot()
+
+
+@pytest.mark.skipif(not libreoffice("sc"), reason="LibreOffice Calc (libreoffice-calc) is not installed")
+def test_libreoffice_calc_keeps_the_arabic_spreadsheet(runs, tmp_path) -> None:
+    libreoffice_convert(tmp_path, "fods", runs["pseudo-ar"] / "built.ods")
+    saved = etree.parse(str(tmp_path / "converted" / "built.fods")).getroot()
     for table in saved.iterfind("office:body/office:spreadsheet/table:table", NS):
         style = saved.find(f"office:automatic-styles/style:style[@style:name='{table.get(tb('style-name'))}']", NS)
         assert style.find("style:table-properties", NS).get(s("writing-mode")) == "rl-tb"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import CORPUS, corpus, translate_corpus, translate_folder, with_corpus
+from conftest import CORPUS, corpus, libreoffice, translate_corpus, translate_folder, with_corpus
 from lxml import etree
 from protected_text import protected_positions, unprotected
 
@@ -575,16 +575,7 @@ ODF_ANNOTATION = "{http://openoffice.org/2009/office}annotation"  # a slide's co
 FO = "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"
 
 
-def _impress() -> bool:
-    """soffice with Impress (Debian's libreoffice-impress): Writer alone cannot open a presentation."""
-    found = shutil.which("soffice")
-    if found is None:
-        return False
-    program = Path(found).resolve().parent
-    return any(program.glob("libsdlo.so")) or any(Path("/usr/lib/libreoffice/program").glob("libsdlo.so"))
-
-
-@pytest.mark.skipif(not _impress(), reason="LibreOffice Impress (soffice with libreoffice-impress) is not installed")
+@pytest.mark.skipif(not libreoffice("sd"), reason="LibreOffice Impress (soffice with libreoffice-impress) is not installed")
 def test_libreoffice_opens_outputs(corpus_runs, built, tmp_path) -> None:
     outputs = [corpus_runs["pseudo"] / name for name in ("shp-shapes.pptx", "tbl-cell.pptx", "txt-text.pptx",
                                                           "cht-chart-props.pptx")]
