@@ -57,7 +57,7 @@ class _Content:
 class _Skeleton:
     data: bytes
     opf: str
-    metadata: tuple[tuple[int, int], ...]  # (index of the element among the metadata's children, block)
+    metadata: tuple[tuple[int, int], ...]  # (index among _metadata_texts, block)
     contents: tuple[_Content, ...]
     ncx: str | None
     labels: tuple[tuple[int, int], ...]  # (index of the ncx:text element, block)
@@ -98,6 +98,8 @@ def render(doc: Document, blocks: list[Block | None], tgt: str) -> bytes:
     root = read_xml(package, skeleton.opf)
     _write_texts(_metadata_texts(root), skeleton.metadata, blocks, lang)
     _set_language(root, lang)
+    if _XML_LANG in root.attrib:  # the language of the package's metadata
+        root.set(_XML_LANG, lang)
     spine = root.find(_OPF + "spine")
     if spine is not None and root.get("version", "").startswith("3") and turn:
         spine.set("page-progression-direction", "rtl" if rtl else "ltr")
@@ -203,9 +205,11 @@ def _set_language(root: Any, lang: str) -> None:
     metadata = root.find(_OPF + "metadata")
     if metadata is None:
         return
+    from lxml import etree
+
     language = metadata.find(_DC + "language")
     if language is None:
-        language = metadata.makeelement(_DC + "language", {})
-        language.tail = metadata[-1].tail if len(metadata) else None
-        metadata.append(language)
+        tail = metadata[-1].tail if len(metadata) else None
+        language = etree.SubElement(metadata, _DC + "language", nsmap={"dc": _DC[1:-1]})
+        language.tail = tail
     language.text = lang
