@@ -124,9 +124,9 @@ CASES = [
 def test_an_interrupt_ends_the_run_in_seconds_and_the_next_run_finishes_it(
         tiny_model, prefect_api, tmp_path, how, engine, moment, workers, resume) -> None:
     many = engine == "pseudo"  # fast to translate: hundreds of documents make writing take seconds
-    src = _corpus(tmp_path / "src", *((1, 150_000) if moment == "parsing" else (300, 80) if many else (12, 40)))
+    src = _corpus(tmp_path / "src", *((1, 150_000) if moment == "parsing" else (300, 80) if many else (8, 40)))
     dest = tmp_path / "out"
-    # the model's 480 sentences in 8 shards: several in flight at the interrupt, few for the next run to finish
+    # the model's 320 sentences in several shards: some in flight at the interrupt, few for the next run to finish
     (tmp_path / "run.yaml").write_text("shard_tokens: 1024\n" if not many else "{}\n")
     args = ["translate", str(src), "--to", "fr", "--from", "en", "--out", str(dest), "--engine", engine,
             "--model", str(tiny_model), "--workers", workers, "--config", str(tmp_path / "run.yaml")]

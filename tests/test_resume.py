@@ -30,13 +30,17 @@ def _write_corpus(src: Path, documents: int) -> None:
         (src / f"doc{doc:03d}.txt").write_text(" ".join(sentences) + "\n")
 
 
+DOCUMENTS = 28
+SENTENCES = 15 * DOCUMENTS
+
+
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
-    """40 documents, and a config that cuts their 600 sentences into 17 shards of 20 to 50: enough for a
+    """28 documents, and a config that cuts their 420 sentences into shards of 20 to 50: enough for a
     kill to land midway, few enough that a run is not mostly per-shard overhead (each shard is a Prefect
     task and a model call decoding to the length cap, whatever its size)."""
     root = tmp_path_factory.mktemp("resume")
-    _write_corpus(root / "src", 40)
+    _write_corpus(root / "src", DOCUMENTS)
     (root / "run.yaml").write_text("shard_tokens: 512\n")
     return root
 
@@ -87,7 +91,7 @@ def reference(corpus, tiny_model, prefect_api) -> Path:
     proc = _start(_command(corpus, dest, tiny_model), prefect_api)
     out, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err
-    assert _translated(out) == (600, 0)
+    assert _translated(out) == (SENTENCES, 0)
     return dest
 
 
@@ -99,7 +103,7 @@ def test_killed_run_resumes_without_translating_anything_twice(corpus, reference
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=60)
     done = _cached_rows(dest)
-    assert 100 <= done < 600, "killed midway"
+    assert 100 <= done < SENTENCES, "killed midway"
     stale = dest / "fr" / f".doc00.txt.{'0' * 32}.tmp"  # as a kill in the middle of a write leaves it
     stale.parent.mkdir(parents=True, exist_ok=True)
     stale.write_text("half")
@@ -107,7 +111,7 @@ def test_killed_run_resumes_without_translating_anything_twice(corpus, reference
     proc = _start(command, prefect_api)
     out, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err
-    assert _translated(out) == (600 - done, done), "no segment translated twice"
+    assert _translated(out) == (SENTENCES - done, done), "no segment translated twice"
     assert _outputs(dest) == _outputs(reference)
     assert _segments(dest) == _segments(reference)
     assert not stale.exists(), "what the killed run left half-written is cleaned up"
@@ -154,7 +158,7 @@ def test_killed_worker_process_has_its_shards_retried(corpus, reference, tiny_mo
     os.kill(workers[0], signal.SIGKILL)
     out, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err
-    assert "40 ok, 0 failed" in out
+    assert f"{DOCUMENTS} ok, 0 failed" in out
     assert "worker process died" in err
     assert _outputs(dest) == _outputs(reference)
 
