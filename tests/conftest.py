@@ -94,6 +94,9 @@ def libreoffice(component: str) -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "corpus: needs the shared corpus; skips without it (fails in CI)")
+    # xdist hands out files by their number of tests, most first, unless told to keep the order below:
+    # the format files with hundreds of quick corpus cases went first and the Ray file near the end.
+    config.option.loadscopereorder = False
 
 
 # The files that take longest (minutes each, mostly killing and restarting runs): run first, so that
