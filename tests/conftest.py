@@ -92,6 +92,18 @@ def libreoffice(component: str) -> bool:
     return found is not None and (Path(found).resolve().parent / f"lib{component}lo.so").exists()
 
 
+def soffice(work: Path, target: str, *paths: Path, timeout: float = 300) -> str:
+    """`soffice --convert-to target` of `paths` into work/converted, with a LibreOffice profile of its own
+    in `work`; what soffice printed."""
+    result = subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{work / 'profile'}", "--headless", "--convert-to", target,
+         "--outdir", str(work / "converted"), *map(str, paths)],
+        capture_output=True, text=True, timeout=timeout,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "corpus: needs the shared corpus; skips without it (fails in CI)")
     # xdist hands out files by their number of tests, most first, unless told to keep the order below:

@@ -7,7 +7,6 @@ import io
 import re
 import shutil
 import struct
-import subprocess
 import zipfile
 import zlib
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from protected_text import protected_positions, unprotected
-from conftest import CORPUS, corpus, translate_corpus, translate_folder, with_corpus
+from conftest import CORPUS, corpus, soffice, translate_corpus, translate_folder, with_corpus
 from lxml import etree
 
 from babelflow.tasks.engines.pseudo import pseudo
@@ -565,20 +564,11 @@ def test_libreoffice_converts_outputs(corpus_runs, built, tmp_path) -> None:
                                                           "tbl-having-tables.docx", "sct-first-page-hdrftr.docx")]
     outputs.append(built["pseudo"])
 
-    def convert(target: str, *paths: Path) -> str:
-        result = subprocess.run(
-            ["soffice", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless", "--convert-to", target,
-             "--outdir", str(tmp_path / "converted"), *map(str, paths)],
-            capture_output=True, text=True, timeout=180,
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
-
-    log = convert("pdf", *outputs)
+    log = soffice(tmp_path, "pdf", *outputs, timeout=180)
     for path in outputs:
         pdf = tmp_path / "converted" / f"{path.stem}.pdf"
         assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 1000, log
-    convert("txt:Text (encoded):UTF8", built["pseudo"])
+    soffice(tmp_path, "txt:Text (encoded):UTF8", built["pseudo"], timeout=180)
     seen = (tmp_path / "converted" / "built.txt").read_text(encoding="utf-8-sig")
     assert pseudo("The quick brown fox jumps over the lazy dog.") in seen and "quick" not in seen
 
@@ -586,7 +576,7 @@ def test_libreoffice_converts_outputs(corpus_runs, built, tmp_path) -> None:
     # style of each section, Standard where none is named) right to left.
     arabic = [built["pseudo-ar"], *(corpus_runs["pseudo-ar"] / n
                                     for n in ("par-alignment.docx", "hdr-header-footer.docx"))]
-    convert("fodt", *arabic)
+    soffice(tmp_path, "fodt", *arabic, timeout=180)
     for path in arabic:
         root = etree.parse(str(tmp_path / "converted" / f"{path.stem}.fodt")).getroot()
         mode = {s.get(f"{{{ODF_STYLE}}}name"): p.get(f"{{{ODF_STYLE}}}writing-mode")

@@ -6,14 +6,13 @@ from __future__ import annotations
 import io
 import shutil
 import struct
-import subprocess
 import zipfile
 import zlib
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import CORPUS, libreoffice, with_corpus
+from conftest import CORPUS, libreoffice, soffice, with_corpus
 from lxml import etree
 from protected_text import pseudo_or_kept
 
@@ -989,17 +988,11 @@ def test_right_to_left_source_into_left_to_right_target(runs) -> None:
 
 
 def libreoffice_convert(work: Path, target: str, *paths: Path) -> str:
-    """soffice --convert-to `target` of copies of `paths` in `work`; what it makes goes in work/converted."""
+    """soffice of copies of `paths` in `work` (the outputs share a name); what it makes goes in work/converted."""
     work.mkdir(exist_ok=True)
     for path in paths:
         shutil.copy(path, work / path.name)
-    result = subprocess.run(
-        ["soffice", f"-env:UserInstallation=file://{work / 'profile'}", "--headless", "--convert-to", target,
-         "--outdir", str(work / "converted"), *(str(work / p.name) for p in paths)],
-        capture_output=True, text=True, timeout=180,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    return soffice(work, target, *(work / p.name for p in paths), timeout=180)
 
 
 @pytest.mark.skipif(not libreoffice("sw"), reason="LibreOffice Writer (soffice) is not installed")

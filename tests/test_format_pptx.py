@@ -6,13 +6,12 @@ import copy
 import io
 import re
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import CORPUS, corpus, libreoffice, translate_corpus, translate_folder, with_corpus
+from conftest import CORPUS, corpus, libreoffice, soffice, translate_corpus, translate_folder, with_corpus
 from lxml import etree
 from protected_text import protected_positions, unprotected
 
@@ -582,20 +581,11 @@ def test_libreoffice_opens_outputs(corpus_runs, built, tmp_path) -> None:
     outputs += [built["pseudo"], built["pseudo-ar"].with_name("built-ar.pptx")]
     shutil.copy(built["pseudo-ar"], outputs[-1])
 
-    def convert(target: str, *paths: Path) -> str:
-        result = subprocess.run(
-            ["soffice", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless", "--convert-to", target,
-             "--outdir", str(tmp_path / "converted"), *map(str, paths)],
-            capture_output=True, text=True, timeout=300,
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
-
-    log = convert("pdf", *outputs)
+    log = soffice(tmp_path, "pdf", *outputs)
     for path in outputs:
         pdf = tmp_path / "converted" / f"{path.stem}.pdf"
         assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 1000, log
-    convert("fodp", built["pseudo"], outputs[-1])
+    soffice(tmp_path, "fodp", built["pseudo"], outputs[-1])
     seen = etree.parse(str(tmp_path / "converted" / "built.fodp")).getroot()
     words = "".join(seen.itertext())
     assert pseudo("The quick brown fox jumps.") in words and "quick" not in words
