@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import io
 import os
 import shutil
 import signal
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 _HOME = tempfile.mkdtemp(prefix="babelflow-tests-")  # per test process (each xdist worker has its own)
@@ -90,6 +92,17 @@ def libreoffice(component: str) -> bool:
     Impress, "sc" Calc (CI installs Writer only)."""
     found = shutil.which("soffice")
     return found is not None and (Path(found).resolve().parent / f"lib{component}lo.so").exists()
+
+
+def members(path: Path) -> dict[str, tuple[int, bytes]]:
+    """A zip package's members: name -> (compression, bytes), in order."""
+    with zipfile.ZipFile(path) as z:
+        return {i.filename: (i.compress_type, z.read(i.filename)) for i in z.infolist()}
+
+
+def members_of(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return {name: z.read(name) for name in z.namelist()}
 
 
 def soffice(work: Path, target: str, *paths: Path, timeout: float = 300) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from protected_text import protected_positions, unprotected
-from conftest import CORPUS, corpus, soffice, translate_corpus, translate_folder, with_corpus
+from conftest import CORPUS, corpus, members, members_of, soffice, translate_corpus, translate_folder, with_corpus
 from lxml import etree
 
 from babelflow.tasks.engines.pseudo import pseudo
@@ -42,16 +42,6 @@ def w(name: str) -> str:
 @pytest.fixture(scope="module")
 def corpus_runs(tmp_path_factory, prefect_api) -> dict[str, Path]:
     return translate_corpus("DOCX", DOCX, tmp_path_factory.mktemp("docx"))
-
-
-def members(path: Path) -> dict[str, tuple[int, bytes]]:
-    with zipfile.ZipFile(path) as z:
-        return {i.filename: (i.compress_type, z.read(i.filename)) for i in z.infolist()}
-
-
-def members_of(data: bytes) -> dict[str, bytes]:
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        return {name: z.read(name) for name in z.namelist()}
 
 
 def run_format(run: etree._Element, set_by_translation: tuple[str, ...] = ("lang",)) -> bytes:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import CORPUS, corpus, translate_corpus, translate_folder, with_corpus
+from conftest import CORPUS, corpus, members, members_of, translate_corpus, translate_folder, with_corpus
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -52,16 +52,6 @@ def s(name: str) -> str:
 
 def a(name: str) -> str:
     return f"{{{A}}}{name}"
-
-
-def members(path: Path) -> dict[str, tuple[int, bytes]]:
-    with zipfile.ZipFile(path) as z:
-        return {i.filename: (i.compress_type, z.read(i.filename)) for i in z.infolist()}
-
-
-def members_of(data: bytes) -> dict[str, bytes]:
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        return {name: z.read(name) for name in z.namelist()}
 
 
 def decode(text: str | None) -> str:
